@@ -1,0 +1,1 @@
+"""The API layer: routes, handlers and the transport-free request cycle."""

@@ -1,0 +1,121 @@
+"""The HTTP shape of Radist, independent of any transport.
+
+A front door builds an :class:`ApiRequest` from whatever it received (an SDK
+transport call, a WSGI environ) and gets an :class:`ApiResponse` back: a
+status and a JSON object. Checks run in the documented order: route (404,
+405), bearer token (401), JSON body (400), then the endpoint's own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .. import errors as E
+from ..model.world import World
+from . import routes
+from .handlers import HANDLERS, Context
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: The request carried no body at all.
+NO_BODY: Any = _Marker("NO_BODY")
+#: The request carried bytes that are not JSON.
+INVALID_JSON: Any = _Marker("INVALID_JSON")
+
+
+def parse_body(raw: Optional[bytes]) -> Any:
+    """Bytes off the wire to a JSON value, :data:`NO_BODY` or :data:`INVALID_JSON`."""
+    if not raw:
+        return NO_BODY
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return INVALID_JSON
+
+
+@dataclass
+class ApiRequest:
+    method: str
+    path: str  # raw: still percent-encoded
+    query: str = ""
+    authorization: Optional[str] = None
+    body: Any = NO_BODY
+    #: scheme://host[:port] the client used, for the URLs of spaces
+    base_url: str = "http://127.0.0.1"
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: dict[str, Any]
+    endpoint: Optional[str] = None
+    #: ``"secret"`` or ``"public"`` once a key authenticated the request
+    key_type: Optional[str] = None
+    project_id: Optional[str] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def bearer(authorization: Optional[str]) -> Optional[str]:
+    """The token of a ``Bearer <token>`` header, or ``None``."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def error(status: int, message: str, endpoint: Optional[str] = None) -> ApiResponse:
+    return ApiResponse(status, {"error": message}, endpoint)
+
+
+def handle(
+    world: World,
+    request: ApiRequest,
+    public_base_url: Optional[str] = None,
+    found: Optional[routes.Match] = None,
+) -> ApiResponse:
+    """Answer one request against ``world``. Raises nothing for bad input.
+
+    ``found`` is the route match if the caller already made it."""
+    if found is None:
+        found = routes.match(request.method, request.path)
+    route = found.route
+    if route is None:
+        return error(404, E.NOT_FOUND)
+    if not found.method_allowed:
+        return error(405, E.METHOD_NOT_ALLOWED)
+    endpoint = route.endpoint
+    key = bearer(request.authorization)
+    if key is None:
+        return error(401, E.MISSING_BEARER, endpoint)
+    try:
+        if route.key == "secret":
+            project = world.authenticate_secret(found.params["projectId"], key)
+        else:
+            project = world.authenticate_public(key)
+    except E.ApiError as exc:
+        return error(exc.status, exc.message, endpoint)
+    try:
+        body = request.body
+        if body is NO_BODY:
+            body = {}
+        elif not isinstance(body, dict):
+            raise E.ApiError(400, E.INVALID_JSON_BODY)
+        ctx = Context(world, project, found.params, body, request.query, public_base_url or request.base_url)
+        response = ApiResponse(200, HANDLERS[endpoint](ctx), endpoint)
+    except E.ApiError as exc:
+        response = error(exc.status, exc.message, endpoint)
+    response.key_type = route.key
+    response.project_id = project.id
+    return response

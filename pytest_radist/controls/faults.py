@@ -1,0 +1,113 @@
+"""Fault injection: rules, as data, that sit in front of the API.
+
+A rule names an endpoint (or ``"*"``) and an effect. Every front door asks
+the same :class:`FaultPlan`, so a rule acts alike in process and over HTTP.
+"""
+
+from __future__ import annotations
+
+import difflib
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..api.routes import ENDPOINTS
+
+
+@dataclass
+class FaultRule:
+    """One fault. ``times=None`` means every matching request."""
+
+    endpoint: str
+    status: Optional[int] = None
+    error: Optional[str] = None
+    latency: float = 0.0
+    drop: bool = False
+    malformed: Optional[bytes] = None
+    lost_response: bool = False
+    times: Optional[int] = 1
+    probability: float = 1.0
+    seed: Optional[int] = None
+    fired: int = 0
+    _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+
+    @property
+    def applies_operation(self) -> bool:
+        """Whether the request still reaches the API (the operation happens)."""
+        return self.lost_response or (self.status is None and not self.drop and self.malformed is None)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+    def describe(self) -> str:
+        parts = []
+        if self.latency:
+            parts.append(f"latency {self.latency}s")
+        if self.lost_response:
+            parts.append("lost response")
+        if self.status is not None:
+            parts.append(f"status {self.status}")
+        if self.drop:
+            parts.append("dropped connection")
+        if self.malformed is not None:
+            parts.append(f"malformed body {self.malformed[:20]!r}")
+        count = "always" if self.times is None else f"{self.fired}/{self.times} fired"
+        chance = "" if self.probability >= 1 else f", p={self.probability} seed={self.seed}"
+        return f"{self.endpoint}: {', '.join(parts)} ({count}{chance})"
+
+
+def check_endpoint(endpoint: str) -> str:
+    if endpoint == "*" or endpoint in ENDPOINTS:
+        return endpoint
+    hint = difflib.get_close_matches(str(endpoint), ENDPOINTS, n=1)
+    suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
+    raise ValueError(
+        f"unknown endpoint {endpoint!r}.{suggestion} Use '*' or one of: {', '.join(ENDPOINTS)}"
+    )
+
+
+class FaultPlan:
+    """The ordered list of rules; the first active rule that matches fires."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.rules: list[FaultRule] = []
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        check_endpoint(rule.endpoint)
+        if rule.status is not None and (not isinstance(rule.status, int) or not 100 <= rule.status <= 599):
+            raise ValueError(f"status must be an HTTP status between 100 and 599, got {rule.status!r}")
+        if rule.times is not None and (not isinstance(rule.times, int) or rule.times < 1):
+            raise ValueError(f"times must be a positive int or None (every request), got {rule.times!r}")
+        if not 0.0 < rule.probability <= 1.0:
+            raise ValueError(f"probability must be in (0, 1], got {rule.probability!r}")
+        if rule.latency < 0:
+            raise ValueError(f"latency must be >= 0 seconds, got {rule.latency!r}")
+        if rule.drop and rule.malformed is not None:
+            raise ValueError("a rule either drops the connection or sends a malformed body, not both")
+        if not (rule.status is not None or rule.latency or rule.drop or rule.malformed is not None or rule.lost_response):
+            raise ValueError("a fault needs an effect: status=, latency=, drop=True, malformed=, or lost_response=True")
+        rule._rng = random.Random(rule.seed)
+        with self._lock:
+            self.rules.append(rule)
+        return rule
+
+    def pick(self, endpoint: Optional[str]) -> Optional[FaultRule]:
+        """The rule that fires for this request, counting it; ``None`` if none."""
+        if not self.rules or endpoint is None:
+            return None
+        with self._lock:
+            for rule in self.rules:
+                if rule.exhausted or (rule.endpoint != "*" and rule.endpoint != endpoint):
+                    continue
+                if rule.probability < 1.0 and rule._rng.random() >= rule.probability:
+                    continue
+                rule.fired += 1
+                return rule
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self.rules.clear()

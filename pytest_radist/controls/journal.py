@@ -1,0 +1,87 @@
+"""The request journal: what the application sent, through any front door."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value, so later mutation by either side cannot
+    rewrite history. Raises ``TypeError`` for values JSON cannot carry."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [copy_json(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"request body holds {type(value).__name__} {value!r}, which is not JSON-serializable")
+
+
+def key_hint(key: Optional[str]) -> Optional[str]:
+    """A key as it may be shown: its prefix and last four characters."""
+    if not key:
+        return None
+    prefix = key[:7] if key.startswith(("rad_sk_", "rad_pk_")) else ""
+    return f"{prefix}...{key[-4:]}"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the fake saw and answered it."""
+
+    endpoint: Optional[str]
+    """Canonical endpoint name (``create_call``...), ``None`` if unroutable."""
+    method: str
+    path: str
+    """Raw path, still percent-encoded."""
+    params: dict[str, str]
+    """Decoded path parameters (``projectId``, ``callId``...)."""
+    query: str
+    json: Any
+    """The request body as JSON, ``None`` when there was none."""
+    status: int
+    response: Any
+    """The response body the client was sent (``None`` if it got none)."""
+    key_type: Optional[str]
+    """``"secret"`` or ``"public"`` if a key authenticated it, else ``None``."""
+    key: Optional[str]
+    """The bearer key, redacted to its prefix and last four characters."""
+    door: str
+    """``"transport"`` (in process) or ``"http"``."""
+    at: float
+    """Fake-clock time of the request (epoch seconds)."""
+    fault: Optional[str] = None
+    """The fault rule that shaped the answer, if any."""
+
+    def describe(self) -> str:
+        body = "" if self.json is None else f" json={self.json!r}"
+        fault = f" [fault: {self.fault}]" if self.fault else ""
+        return f"{self.endpoint or 'UNROUTED'} {self.method} {self.path}{'?' + self.query if self.query else ''}{body} -> {self.status}{fault}"
+
+
+class Journal:
+    """Thread-safe, append-only list of :class:`RecordedRequest`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[RecordedRequest] = []
+
+    def record(self, entry: RecordedRequest) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __iter__(self) -> Iterator[RecordedRequest]:
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        return len(self._entries)

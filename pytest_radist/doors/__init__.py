@@ -1,0 +1,1 @@
+"""Front doors: the ways a client reaches a fake (in process, HTTP, command line)."""

@@ -1,0 +1,67 @@
+"""``radist-fake``: the fake as a standalone HTTP server."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Optional, Sequence
+
+from .server import DEFAULT_CLI_PORT, LoopbackServer
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="radist-fake",
+        description="Serve a stateful fake of the Radist API over HTTP, for clients in any language.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_CLI_PORT, help=f"port to bind; 0 picks a free one (default: {DEFAULT_CLI_PORT})")
+    parser.add_argument("--seed", type=int, default=None, help="seed for every id, key and token (default: random, printed)")
+    parser.add_argument("--project-id", default="test-project", help="id of the default project (default: test-project)")
+    parser.add_argument("--secret-key", default=None, help="secret key of the default project (rad_sk_...; default: generated)")
+    parser.add_argument("--public-key", default=None, help="public key of the default project (rad_pk_...; default: generated)")
+    parser.add_argument("--connection-limit", type=int, default=None, help="live calls allowed at once (default: unlimited)")
+    parser.add_argument("--token-ttl", type=float, default=3600.0, help="seconds an unused token lives (default: 3600)")
+    parser.add_argument("--realtime", action="store_true", help="run the fake's clock on wall time (default: frozen)")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ..fake import RadistFake
+    from ..model.clock import Clock
+
+    try:
+        fake = RadistFake(
+            seed=args.seed, project_id=args.project_id, secret_key=args.secret_key, public_key=args.public_key,
+            connection_limit=args.connection_limit, token_ttl=args.token_ttl, strict=False,
+            clock=Clock(realtime=True) if args.realtime else None,
+        )
+        server = LoopbackServer(fake, host=args.host, port=args.port)
+        server.start()
+    except (ValueError, OSError) as exc:
+        print(f"radist-fake: {exc}", file=sys.stderr)
+        return 2
+    fake.serve_on(server)
+    print(f"RADIST_API_BASE_URL={server.url}")
+    print(f"RADIST_PROJECT_ID={fake.project.id}")
+    print(f"RADIST_KEY={fake.project.secret_key}")
+    print(f"RADIST_PUBLIC_KEY={fake.project.public_key}")
+    print(f"RADIST_FAKE_SEED={fake.seed}")
+    print("Serving the Radist fake; press Ctrl-C to stop.", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    server.stop()
+    print("radist-fake stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Every error the fake can produce, in one place.
+
+Each HTTP message is reproduced byte for byte from ``radist-api.md``; the
+comment beside it says whether Radist documents it ([doc]) or whether it is an
+assumption of the fake ([fake]). The model raises :class:`ApiError` with one of
+these; the API layer turns it into ``{"error": message}`` with its status.
+"""
+
+from __future__ import annotations
+
+# -- section 2: every endpoint ----------------------------------------------
+MISSING_BEARER = "Missing bearer token."  # 401 [doc]
+INVALID_SECRET_KEY = "Invalid project id or secret key."  # 401 [doc: status; fake: message]
+INVALID_PUBLIC_KEY = "Invalid public key."  # 401 [doc: status; fake: message]
+INVALID_JSON_BODY = "Invalid JSON body."  # 400 [fake]
+NOT_FOUND = "Not found."  # 404 [fake]
+METHOD_NOT_ALLOWED = "Method not allowed."  # 405 [fake]
+
+# -- section 3: P2P calls ---------------------------------------------------
+INVALID_ACCESS_CONTROL = "Invalid accessControl value."  # 400 [fake]
+CONNECTION_LIMIT = "Connection limit reached."  # 429 [doc]
+INVALID_PAGE = "Invalid page query parameter."  # 400 [doc]
+INVALID_LIMIT = "Invalid limit query parameter."  # 400 [fake]
+CALL_NOT_FOUND = "Call not found."  # 404 [doc]
+CALL_TERMINATED = "Call has been terminated."  # 410 [doc]
+CALL_PRIVATE = "Call is private."  # 403 [doc: status; fake: message]
+CALL_FULL = "All peers are already connected."  # 409 [doc]
+
+# -- section 4: rooms -------------------------------------------------------
+ROOM_NOT_FOUND = "Room not found."  # 404 [fake: message]
+
+# -- section 5: spaces ------------------------------------------------------
+INVALID_SLUG = "Invalid slug."  # 400 [fake]
+SLUG_TAKEN = "Slug is already taken."  # 409 [fake]
+NAME_REQUIRED = "Name is required."  # 400 [fake]
+INVALID_ACCESS_TYPE = "Invalid accessType value."  # 400 [fake]
+PASSWORD_REQUIRED = "Password is required for password spaces."  # 400 [fake]
+INVALID_PASSWORD = "Invalid password value."  # 400 [fake]: a password that is not a string
+SPACE_NOT_FOUND = "Space not found."  # 404 [fake]
+
+#: The documented body for each (endpoint, status) pair that Radist can
+#: answer with, used by fault injection to fabricate a faithful error. The
+#: ``"*"`` row holds the errors every endpoint can give.
+DOCUMENTED_ERRORS: dict[str, dict[int, str]] = {
+    "*": {401: MISSING_BEARER, 400: INVALID_JSON_BODY, 404: NOT_FOUND, 405: METHOD_NOT_ALLOWED},
+    "create_call": {400: INVALID_ACCESS_CONTROL, 401: INVALID_SECRET_KEY, 429: CONNECTION_LIMIT},
+    "list_calls": {400: INVALID_PAGE, 401: INVALID_SECRET_KEY},
+    "mint_call_token": {401: INVALID_SECRET_KEY, 404: CALL_NOT_FOUND, 409: CALL_FULL, 410: CALL_TERMINATED},
+    "mint_call_token_public": {
+        401: INVALID_PUBLIC_KEY,
+        403: CALL_PRIVATE,
+        404: CALL_NOT_FOUND,
+        409: CALL_FULL,
+        410: CALL_TERMINATED,
+    },
+    "create_room": {401: INVALID_SECRET_KEY, 429: CONNECTION_LIMIT},
+    "mint_room_token": {401: INVALID_SECRET_KEY, 404: ROOM_NOT_FOUND},
+    "create_space": {400: NAME_REQUIRED, 401: INVALID_SECRET_KEY, 409: SLUG_TAKEN},
+    "list_spaces": {401: INVALID_SECRET_KEY},
+    "update_space": {400: INVALID_SLUG, 401: INVALID_SECRET_KEY, 404: SPACE_NOT_FOUND, 409: SLUG_TAKEN},
+    "delete_space": {401: INVALID_SECRET_KEY, 404: SPACE_NOT_FOUND},
+    "rotate_space_host_token": {401: INVALID_SECRET_KEY, 404: SPACE_NOT_FOUND},
+}
+
+
+def documented_error(endpoint: str, status: int) -> str:
+    """The body Radist gives for ``status`` on ``endpoint``, or a generic one."""
+    specific = DOCUMENTED_ERRORS.get(endpoint, {})
+    if status in specific:
+        return specific[status]
+    if status in DOCUMENTED_ERRORS["*"]:
+        return DOCUMENTED_ERRORS["*"][status]
+    return f"Simulated error {status}."
+
+
+class RadistFakeError(Exception):
+    """Base class of every exception pytest-radist raises."""
+
+
+class ApiError(RadistFakeError):
+    """An error answer of the Radist API: an HTTP status and its message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status}, {self.message!r})"
+
+
+class JoinRefused(RadistFakeError):
+    """A simulated participant could not join (or rejoin) a call, room or space.
+
+    ``reason`` is a short machine-readable word (``unknown``, ``consumed``,
+    ``expired``, ``cleared``, ``terminated``, ``wrong_project``, ``full``,
+    ``reconnect_token``, ``connected``, ``password``, ``knock``,
+    ``host_token``); the message says what happened and what to do.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

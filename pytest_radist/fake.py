@@ -1,0 +1,423 @@
+"""``RadistFake``: one stateful fake of Radist, its test controls and front doors."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
+
+from . import errors as E
+from .api import app as api
+from .api import routes
+from .controls.faults import FaultPlan, FaultRule, check_endpoint
+from .controls.journal import Journal, RecordedRequest, copy_json, key_hint
+from .model.clock import Clock
+from .model.entities import Call, Peer, Project, Room, Space, Token
+from .model.world import World
+
+if TYPE_CHECKING:
+    from .doors.server import LoopbackServer
+    from .doors.transport import InProcessTransport
+
+DEFAULT_PROJECT_ID = "test-project"
+#: Base URL an in-process SDK client is given; ``.invalid`` never resolves,
+#: so a client that escapes the transport fails loudly instead of going online.
+IN_PROCESS_BASE_URL = "http://radist-fake.invalid"
+
+
+class RadistFakeProblem(E.RadistFakeError, AssertionError):
+    """The fake saw something a strict test must not ignore."""
+
+
+@dataclass
+class Outcome:
+    """What a front door must send back for one request."""
+
+    status: int
+    body: Optional[dict[str, Any]]
+    raw: Optional[bytes] = None  # a malformed body to send instead of JSON
+    drop: bool = False  # close the connection without an answer
+    delay: float = 0.0  # seconds of real time to wait first
+
+
+class RadistFake:
+    """A stateful, in-process fake of the Radist API.
+
+    Usable on its own (``with RadistFake() as fake: ...``) or through the
+    ``radist_fake`` pytest fixture, which gives every test a fresh one.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: Optional[int] = None,
+        project_id: str = DEFAULT_PROJECT_ID,
+        secret_key: Optional[str] = None,
+        public_key: Optional[str] = None,
+        connection_limit: Optional[int] = None,
+        room_limit: Optional[int] = None,
+        token_ttl: Optional[float] = 3600.0,
+        reconnect_grace: float = 0.0,
+        room_participant_cap: Optional[int] = None,
+        clock: Optional[Clock] = None,
+        public_base_url: Optional[str] = None,
+        strict: bool = True,
+    ) -> None:
+        self.seed: int = random.SystemRandom().randrange(2**32) if seed is None else seed
+        self.clock = clock or Clock()
+        self._world = World(
+            seed=self.seed, clock=self.clock, token_ttl=token_ttl,
+            reconnect_grace=reconnect_grace, room_participant_cap=room_participant_cap,
+        )
+        #: The default project, created with the fake.
+        self.project: Project = self._world.add_project(
+            project_id, secret_key=secret_key, public_key=public_key,
+            connection_limit=connection_limit, room_limit=room_limit,
+        )
+        #: Base of ``participantUrl``/``hostUrl``; ``None`` = the URL the client used.
+        self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
+        #: Fail the test at teardown on unroutable requests or internal errors.
+        self.strict = strict
+        self.journal = Journal()
+        self._faults = FaultPlan()
+        self._problems: list[str] = []
+        self._problems_lock = threading.Lock()
+        self._server: Optional[LoopbackServer] = None
+        self._owns_server = False
+        self._transport: Optional[InProcessTransport] = None
+
+    # -- configuration ------------------------------------------------------
+
+    @property
+    def token_ttl(self) -> Optional[float]:
+        """Seconds a participant token stays usable unused; ``None`` = forever."""
+        return self._world.token_ttl
+
+    @token_ttl.setter
+    def token_ttl(self, seconds: Optional[float]) -> None:
+        self._world.token_ttl = seconds
+
+    @property
+    def reconnect_grace(self) -> float:
+        """Seconds an empty call waits for a reconnect before it is tombstoned."""
+        return self._world.reconnect_grace
+
+    @reconnect_grace.setter
+    def reconnect_grace(self, seconds: float) -> None:
+        self._world.reconnect_grace = seconds
+
+    def add_project(
+        self,
+        project_id: Optional[str] = None,
+        *,
+        secret_key: Optional[str] = None,
+        public_key: Optional[str] = None,
+        connection_limit: Optional[int] = None,
+        room_limit: Optional[int] = None,
+    ) -> Project:
+        """Another project with its own keys (ids default to ``project-N``)."""
+        return self._world.add_project(
+            project_id, secret_key=secret_key, public_key=public_key,
+            connection_limit=connection_limit, room_limit=room_limit,
+        )
+
+    @property
+    def projects(self) -> Mapping[str, Project]:
+        return MappingProxyType(self._world.projects)
+
+    # -- state, read-only views ---------------------------------------------
+
+    @property
+    def calls(self) -> Mapping[str, Call]:
+        """Every call of every project, by id."""
+        return MappingProxyType(self._world.calls)
+
+    @property
+    def rooms(self) -> Mapping[str, Room]:
+        return MappingProxyType(self._world.rooms)
+
+    @property
+    def spaces(self) -> Mapping[str, Space]:
+        return MappingProxyType(self._world.spaces)
+
+    @property
+    def peers(self) -> Mapping[str, Peer]:
+        return MappingProxyType(self._world.peers)
+
+    def minted_tokens(
+        self,
+        minted_by: Optional[str] = None,
+        *,
+        call_id: Optional[str] = None,
+        room_id: Optional[str] = None,
+        state: Optional[str] = None,
+    ) -> list[Token]:
+        """Every participant token, in mint order, optionally filtered:
+        ``minted_by`` is ``"create"``, ``"server"`` or ``"public"``."""
+        if minted_by not in (None, "create", "server", "public"):
+            raise ValueError(f"minted_by is 'create', 'server' or 'public', got {minted_by!r}")
+        with self._world.lock:
+            tokens = list(self._world.tokens.values())
+        return [
+            t for t in tokens
+            if (minted_by is None or t.minted_by == minted_by)
+            and (call_id is None or (t.kind == "call" and t.target_id == call_id))
+            and (room_id is None or (t.kind == "room" and t.target_id == room_id))
+            and (state is None or t.state == state)
+        ]
+
+    def usage(self, project: Union[Project, str, None] = None) -> dict[str, int]:
+        """Usage meters of ``project`` (default: the default project)."""
+        return {"radist_sfu_participant_seconds": self._world.participant_seconds(self._project(project))}
+
+    def _project(self, project: Union[Project, str, None]) -> Project:
+        if project is None:
+            return self.project
+        if isinstance(project, Project):
+            return project
+        try:
+            return self._world.projects[project]
+        except KeyError:
+            raise KeyError(f"no project {project!r}; known: {sorted(self._world.projects)}") from None
+
+    # -- simulated participants ---------------------------------------------
+
+    def join(self, token: str, *, public_key: Optional[str] = None) -> Peer:
+        """Join a call or room with a participant token, as the signaling
+        WebSocket would. Raises :class:`~pytest_radist.JoinRefused` if the
+        token is unknown, consumed, expired, cleared or the call is over."""
+        return self._world.join(token, public_key)
+
+    def join_space(
+        self,
+        space: Union[Space, str],
+        *,
+        password: Optional[str] = None,
+        host_token: Optional[str] = None,
+        approved: bool = False,
+    ) -> Peer:
+        """Enter a space (by object, id or slug of the default project):
+        as its host with ``host_token``, with ``password`` for password
+        spaces, or ``approved=True`` past a host of a knock space."""
+        return self._world.join_space(self._space(space), password=password, host_token=host_token, approved=approved)
+
+    def _space(self, space: Union[Space, str]) -> Space:
+        if isinstance(space, Space):
+            return space
+        found = self._world.spaces.get(space) or self.project.spaces_by_slug.get(space)
+        if found is None:
+            raise KeyError(f"no space with id or slug {space!r}")
+        return found
+
+    # -- test controls --------------------------------------------------------
+
+    def fail(
+        self,
+        endpoint: str = "*",
+        *,
+        status: Optional[int] = None,
+        error: Optional[str] = None,
+        latency: float = 0.0,
+        drop: bool = False,
+        malformed: Union[bytes, str, None] = None,
+        lost_response: bool = False,
+        times: Optional[int] = 1,
+        probability: float = 1.0,
+        seed: Optional[int] = None,
+    ) -> FaultRule:
+        """Make requests to ``endpoint`` (a canonical name or ``"*"``) fail.
+
+        Effects: ``status`` (with the documented body for that endpoint, or
+        ``error``), ``latency`` seconds of real delay, ``drop`` the connection,
+        a ``malformed`` 2xx body, or ``lost_response`` (the operation happens,
+        then the client sees a dropped connection, or ``status`` if given).
+        ``times=None`` fires on every match; ``probability`` with ``seed``
+        gives reproducible chaos.
+        """
+        if error is not None and status is None:
+            raise ValueError("error= needs status=: say which status carries that message")
+        if isinstance(malformed, str):
+            malformed = malformed.encode()
+        rule = FaultRule(
+            endpoint, status=status, error=error, latency=latency, drop=drop, malformed=malformed,
+            lost_response=lost_response, times=times, probability=probability,
+            seed=self.seed if seed is None else seed,
+        )
+        return self._faults.add(rule)
+
+    @property
+    def faults(self) -> list[FaultRule]:
+        """The fault rules, in the order they were added, with their counts."""
+        return list(self._faults.rules)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request the fake answered, through any front door."""
+        return self.journal.entries()
+
+    def requests_to(self, endpoint: str, **json_subset: Any) -> list[RecordedRequest]:
+        """The recorded requests to ``endpoint`` whose JSON body contains ``json_subset``."""
+        check_endpoint(endpoint)
+        return [
+            r for r in self.journal.entries()
+            if (endpoint == "*" or r.endpoint == endpoint)
+            and all(isinstance(r.json, dict) and key in r.json and r.json[key] == value for key, value in json_subset.items())
+        ]
+
+    def assert_called(self, endpoint: str, times: Optional[int] = None, **json_subset: Any) -> list[RecordedRequest]:
+        """Assert ``endpoint`` was requested (exactly ``times`` times if given)
+        with a JSON body containing ``json_subset``; returns the matches."""
+        matches = self.requests_to(endpoint, **json_subset)
+        if (times is None and not matches) or (times is not None and len(matches) != times):
+            wanted = "at least once" if times is None else f"{times} time(s)"
+            subset = f" with json containing {json_subset!r}" if json_subset else ""
+            raise AssertionError(
+                f"expected {endpoint} to be called {wanted}{subset}, it was called {len(matches)} time(s).\n"
+                + self._nearest_requests(endpoint)
+            )
+        return matches
+
+    def assert_not_called(self, endpoint: str, **json_subset: Any) -> None:
+        matches = self.requests_to(endpoint, **json_subset)
+        if matches:
+            raise AssertionError(
+                f"expected no {endpoint} request, got {len(matches)}:\n"
+                + "\n".join(f"  {r.describe()}" for r in matches)
+            )
+
+    def _nearest_requests(self, endpoint: str, limit: int = 10) -> str:
+        entries = self.journal.entries()
+        if not entries:
+            return "No request reached the fake at all (is the app pointed at it? see radist_fake.url / .transport)."
+        same = [r for r in entries if r.endpoint == endpoint]
+        shown = (same or entries)[-limit:]
+        title = f"Requests to {endpoint}" if same else "Requests that did happen"
+        return f"{title} (last {len(shown)} of {len(same or entries)}):\n" + "\n".join(f"  {r.describe()}" for r in shown)
+
+    @property
+    def problems(self) -> list[str]:
+        """Unroutable requests and internal errors seen so far."""
+        with self._problems_lock:
+            return list(self._problems)
+
+    def report_problem(self, message: str) -> None:
+        with self._problems_lock:
+            self._problems.append(message)
+
+    def check(self) -> None:
+        """Raise :class:`RadistFakeProblem` if a strict fake saw problems."""
+        problems = self.problems
+        if problems:
+            raise RadistFakeProblem(
+                f"the Radist fake saw {len(problems)} problem(s) during this test:\n"
+                + "\n".join(f"  - {p}" for p in problems)
+                + "\n(mark the test with @pytest.mark.radist(strict=False) to allow this)"
+            )
+
+    def reset(self) -> None:
+        """Forget the journal, fault rules and problems (state is kept)."""
+        self.journal.clear()
+        self._faults.clear()
+        with self._problems_lock:
+            self._problems.clear()
+
+    # -- the request cycle shared by every front door -------------------------
+
+    def dispatch(self, request: api.ApiRequest, door: str) -> Outcome:
+        """Answer one request: faults first, then the API; journal it."""
+        found = routes.match(request.method, request.path)
+        endpoint = found.endpoint
+        rule = self._faults.pick(endpoint)
+        try:
+            if rule is None or rule.applies_operation:
+                response = api.handle(self._world, request, self.public_base_url, found)
+            else:
+                response = api.ApiResponse(0, {}, endpoint)
+        except Exception as exc:  # a bug of the fake: answer, and fail the test at teardown
+            message = f"internal error on {request.method} {request.path}: {type(exc).__name__}: {exc}"
+            self.report_problem(message)
+            response = api.error(500, f"pytest-radist fake: {message}", endpoint)
+        outcome = Outcome(response.status, response.body)
+        if endpoint is None and self.strict:
+            hints = "; ".join(routes.closest_endpoints(request.method, request.path))
+            self.report_problem(
+                f"{request.method} {request.path} is not a Radist endpoint ({response.status}); closest: {hints}"
+            )
+        if rule is not None:
+            self._apply(rule, outcome, endpoint or "*")
+        self.journal.record(RecordedRequest(
+            endpoint=endpoint, method=request.method, path=request.path, params=found.params,
+            query=request.query, json=None if request.body is api.NO_BODY else request.body,
+            status=0 if outcome.drop else outcome.status,
+            response=None if outcome.drop else (outcome.body if outcome.raw is None else outcome.raw.decode("utf-8", "replace")),
+            key_type=response.key_type, key=key_hint(api.bearer(request.authorization)), door=door,
+            at=self.clock.time(), fault=None if rule is None else rule.describe(),
+        ))
+        return outcome
+
+    @staticmethod
+    def _apply(rule: FaultRule, outcome: Outcome, endpoint: str) -> None:
+        outcome.delay = rule.latency
+        if rule.status is not None:
+            outcome.status = rule.status
+            outcome.body = {"error": rule.error or E.documented_error(endpoint, rule.status)}
+        if rule.malformed is not None:
+            outcome.status = rule.status or 200
+            outcome.raw, outcome.body = rule.malformed, None
+        if rule.drop or (rule.lost_response and rule.status is None):
+            outcome.drop = True
+
+    # -- front doors ----------------------------------------------------------
+
+    @property
+    def transport(self) -> InProcessTransport:
+        """A transport for ``RadistServerClient(transport=...)``: no socket."""
+        if self._transport is None:
+            from .doors.transport import InProcessTransport
+
+            self._transport = InProcessTransport(self)
+        return self._transport
+
+    def client(self, **overrides: Any) -> Any:
+        """A ``radist_server.RadistServerClient`` wired to this fake in
+        process (pass ``api_base_url=self.url`` ... to go over HTTP)."""
+        from .doors.sdk import make_client
+
+        return make_client(self, **overrides)
+
+    @property
+    def url(self) -> str:
+        """Base URL of the loopback HTTP server (started on first use)."""
+        if self._server is None:
+            from .doors.server import LoopbackServer
+
+            self._server = LoopbackServer(self)
+            self._owns_server = True
+        return self._server.url
+
+    def serve_on(self, server: LoopbackServer) -> None:
+        """Answer the requests of a shared ``server`` (the pytest plugin's)."""
+        server.target = self
+        self._server = server
+        self._owns_server = False
+
+    def close(self) -> None:
+        """Stop the loopback server if this fake started it."""
+        if self._server is not None and self._owns_server:
+            self._server.stop()
+        self._server = None
+
+    def __enter__(self) -> RadistFake:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<RadistFake seed={self.seed} project={self.project.id!r} calls={len(self._world.calls)}>"
+

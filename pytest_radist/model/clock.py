@@ -1,0 +1,79 @@
+"""The fake's clock: frozen by default, driven by the test."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+#: Where a frozen clock starts unless told otherwise.
+DEFAULT_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _to_epoch(moment: datetime) -> float:
+    if moment.tzinfo is None:
+        raise ValueError(
+            f"clock time must be timezone-aware, got naive {moment!r}; "
+            "pass e.g. datetime(..., tzinfo=timezone.utc)"
+        )
+    return moment.timestamp()
+
+
+class Clock:
+    """Everything that expires or is metered reads this clock.
+
+    A frozen clock (the default) only moves when the test calls
+    :meth:`advance` or :meth:`set`. With ``realtime=True`` it follows the wall
+    clock, and :meth:`advance` / :meth:`set` shift it by an offset.
+    """
+
+    def __init__(self, start: datetime | None = None, *, realtime: bool = False) -> None:
+        self._lock = threading.Lock()
+        self.realtime = realtime
+        if realtime:
+            self._offset = 0.0 if start is None else _to_epoch(start) - time.time()
+        else:
+            self._frozen = _to_epoch(start or DEFAULT_START)
+
+    def time(self) -> float:
+        """Seconds since the epoch, as a float."""
+        if self.realtime:
+            return time.time() + self._offset
+        return self._frozen
+
+    def now(self) -> datetime:
+        """The current fake time as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.time(), tz=timezone.utc)
+
+    def advance(self, seconds: float | timedelta) -> datetime:
+        """Move the clock forward; returns the new time. Going back is refused."""
+        delta = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
+        if delta < 0:
+            raise ValueError(f"clock.advance() takes a non-negative duration, got {seconds!r}; use clock.set() to go back")
+        with self._lock:
+            if self.realtime:
+                self._offset += delta
+            else:
+                self._frozen += delta
+        return self.now()
+
+    def set(self, moment: datetime) -> datetime:
+        """Jump to ``moment`` (timezone-aware). Jumping back is allowed but
+        does not un-expire tokens or un-tombstone calls."""
+        target = _to_epoch(moment)
+        with self._lock:
+            if self.realtime:
+                self._offset = target - time.time()
+            else:
+                self._frozen = target
+        return self.now()
+
+    def __repr__(self) -> str:
+        mode = "realtime" if self.realtime else "frozen"
+        return f"<Clock {mode} {iso(self.time())}>"
+
+
+def iso(epoch: float) -> str:
+    """ISO 8601 UTC with millisecond precision and a ``Z`` suffix."""
+    moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

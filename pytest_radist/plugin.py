@@ -1,0 +1,155 @@
+"""pytest glue: options, the ``radist`` marker and the fixtures.
+
+Thin on purpose: it wires the layers and holds no logic. pytest imports this
+module on every run of every project that installs the plugin, so it imports
+nothing heavy at module level.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Optional
+
+import pytest
+
+if TYPE_CHECKING:
+    from .doors.server import LoopbackServer
+    from .fake import RadistFake
+
+
+def _optional_float(text: str) -> Optional[float]:
+    return None if text.strip().lower() in ("none", "never", "") else float(text)
+
+
+def _optional_int(text: str) -> Optional[int]:
+    return None if text.strip().lower() in ("none", "unlimited", "") else int(text)
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+#: Settings readable from the command line and ini files: name -> (parser, help).
+SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "seed": (int, "seed of the fake's RNG (ids, keys, tokens); random and reported on failure if unset"),
+    "project_id": (str, "id of the default project (default: test-project)"),
+    "connection_limit": (_optional_int, "live calls allowed per project (default: unlimited)"),
+    "token_ttl": (_optional_float, "seconds an unused participant token lives (default 3600; 'none' = forever)"),
+    "reconnect_grace": (float, "seconds an empty call waits before it is tombstoned (default 0)"),
+    "strict": (_boolean, "fail a test at teardown on unroutable requests or fake errors (default true)"),
+}
+#: Marker keywords beyond SETTINGS, passed straight to RadistFake.
+MARKER_ONLY = ("secret_key", "public_key", "room_limit", "room_participant_cap", "public_base_url", "realtime")
+
+_SEED_KEY = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("radist", "pytest-radist: the offline Radist fake")
+    for name, (_, help_text) in SETTINGS.items():
+        flag = "--radist-" + name.replace("_", "-")
+        group.addoption(flag, dest=f"radist_{name}", default=None, metavar=name.upper(), help=help_text)
+        parser.addini(f"radist_{name}", help_text, default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "radist(**settings): configure this test's radist_fake: seed, project_id, secret_key, "
+        "public_key, connection_limit, room_limit, token_ttl, reconnect_grace, "
+        "room_participant_cap, public_base_url, realtime, strict",
+    )
+
+
+def fake_settings(config: pytest.Config, marker_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Merge the settings: marker > command line > ini file."""
+    settings: dict[str, Any] = {}
+    for name, (parse, _) in SETTINGS.items():
+        raw = config.getoption(f"radist_{name}") or config.getini(f"radist_{name}")
+        if raw:
+            try:
+                settings[name] = parse(raw)
+            except ValueError as exc:
+                raise pytest.UsageError(f"radist_{name} / --radist-{name.replace('_', '-')}: {exc}") from None
+    unknown = set(marker_kwargs) - set(SETTINGS) - set(MARKER_ONLY)
+    if unknown:
+        raise pytest.UsageError(
+            f"@pytest.mark.radist got unknown setting(s) {sorted(unknown)}; "
+            f"known: {sorted(set(SETTINGS) | set(MARKER_ONLY))}"
+        )
+    settings.update(marker_kwargs)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def radist_server() -> Iterator[LoopbackServer]:
+    """The loopback HTTP server shared by the tests of this session (or xdist
+    worker). It starts on first use, on 127.0.0.1 and an ephemeral port."""
+    from .doors.server import LoopbackServer
+
+    server = LoopbackServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -> Iterator[RadistFake]:
+    """A fresh :class:`~pytest_radist.RadistFake` for this test, reachable in
+    process (``.transport``, ``.client()``) and over HTTP (``.url``)."""
+    from .fake import RadistFake
+    from .model.clock import Clock
+
+    marker = request.node.get_closest_marker("radist")
+    settings = fake_settings(request.config, dict(marker.kwargs) if marker else {})
+    if settings.get("seed") is None:
+        settings["seed"] = random.SystemRandom().randrange(2**32)
+    request.node.stash[_SEED_KEY] = settings["seed"]
+    if settings.pop("realtime", False):
+        settings["clock"] = Clock(realtime=True)
+    fake = RadistFake(**settings)
+    fake.serve_on(radist_server)
+    yield fake
+    radist_server.target = None
+    if fake.strict:
+        fake.check()
+
+
+@pytest.fixture
+def radist_client(radist_fake: RadistFake) -> Any:
+    """A ``radist_server.RadistServerClient`` wired to ``radist_fake`` in process."""
+    try:
+        return radist_fake.client()
+    except ImportError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def radist_env(radist_fake: RadistFake, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Point ``RADIST_KEY``, ``RADIST_PROJECT_ID`` and ``RADIST_API_BASE_URL``
+    at ``radist_fake`` over loopback HTTP, for code that builds its own client;
+    restored after the test."""
+    env = {
+        "RADIST_KEY": radist_fake.project.secret_key,
+        "RADIST_PROJECT_ID": radist_fake.project.id,
+        "RADIST_API_BASE_URL": radist_fake.url,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    seed = item.stash.get(_SEED_KEY, None)
+    if seed is not None and report.failed:
+        report.sections.append(("radist", f"radist_fake seed: {seed} (replay with --radist-seed={seed})"))
+    return report
+

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SDK_060_HINT = (
+    "SDK 0.6.0 is not installed beside 0.7.0. Run scripts/test.sh, or: "
+    "pip install --no-deps --target .venv/radist-server-0.6.0 radist-server==0.6.0"
+)
+
+
+def _load_sdk_copy(site: Path, alias: str) -> ModuleType:
+    """Import the radist_server package found in ``site`` under ``alias``,
+    so two versions of the SDK live in one process."""
+    if alias in sys.modules:
+        return sys.modules[alias]
+    package = site / "radist_server"
+    spec = importlib.util.spec_from_file_location(alias, package / "__init__.py", submodule_search_locations=[str(package)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[alias] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_sdk(version: str) -> ModuleType:
+    if version == "0.7.0":
+        import radist_server
+
+        assert radist_server.__name__ and hasattr(radist_server, "Space"), "radist-server 0.7.0 expected"
+        return radist_server
+    site = Path(os.environ.get("RADIST_SDK_060_PATH", ROOT / ".venv" / "radist-server-0.6.0"))
+    if not (site / "radist_server" / "__init__.py").exists():
+        pytest.fail(SDK_060_HINT, pytrace=False)
+    module = _load_sdk_copy(site, "radist_server_060")
+    assert not hasattr(module, "Space"), f"{site} does not hold radist-server 0.6.0"
+    return module
+
+
+SDK_SETUPS = [("0.7.0", "transport"), ("0.7.0", "http"), ("0.6.0", "transport"), ("0.6.0", "http")]
+
+
+@pytest.fixture(params=SDK_SETUPS, ids=[f"sdk{v}-{door}" for v, door in SDK_SETUPS])
+def sdk_setup(request: pytest.FixtureRequest, radist_fake: Any) -> tuple[ModuleType, Any]:
+    """(sdk module, client) for every SDK version and front door."""
+    version, door = request.param
+    sdk = load_sdk(version)
+    overrides = {"api_base_url": radist_fake.url} if door == "http" else {}
+    return sdk, radist_fake.client(sdk=sdk, **overrides)
+
+
+@pytest.fixture(params=["transport", "http"])
+def space_client(request: pytest.FixtureRequest, radist_fake: Any) -> Any:
+    """An SDK 0.7.0 client (spaces came in 0.7.0) through either door."""
+    overrides = {"api_base_url": radist_fake.url} if request.param == "http" else {}
+    return radist_fake.client(**overrides)
+
+
+@pytest.fixture(params=["transport", "http"])
+def door(request: pytest.FixtureRequest) -> str:
+    return str(request.param)

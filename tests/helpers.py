@@ -1,0 +1,57 @@
+"""Helpers shared by the tests: raw requests through either front door."""
+
+from __future__ import annotations
+
+import json as jsonlib
+import urllib.error
+import urllib.request
+from typing import Any, Optional
+
+from pytest_radist import RadistFake
+from pytest_radist.api.app import ApiRequest, parse_body
+
+DOORS = ("transport", "http")
+_UNSET: Any = object()
+
+
+def raw(
+    fake: RadistFake,
+    door: str,
+    method: str,
+    path: str,
+    *,
+    key: Optional[str] = _UNSET,
+    json: Any = _UNSET,
+    body: Optional[bytes] = None,
+    authorization: Optional[str] = _UNSET,
+) -> tuple[int, Any]:
+    """Send one request to ``fake`` through ``door``; returns (status, JSON body).
+
+    ``key`` defaults to the default project's secret key; ``authorization``
+    overrides the whole header (``None`` sends none)."""
+    if key is _UNSET:
+        key = fake.project.secret_key
+    if authorization is _UNSET:
+        authorization = None if key is None else f"Bearer {key}"
+    if json is not _UNSET:
+        body = jsonlib.dumps(json).encode()
+    path, _, query = path.partition("?")
+    if door == "transport":
+        outcome = fake.dispatch(ApiRequest(method, path, query, authorization, parse_body(body)), door="transport")
+        return outcome.status, outcome.body
+    headers = {"Accept": "application/json"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    url = fake.url + path + ("?" + query if query else "")
+    request = urllib.request.Request(url, method=method, headers=headers, data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, jsonlib.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, jsonlib.loads(exc.read())
+
+
+def calls_path(fake: RadistFake, project_id: Optional[str] = None) -> str:
+    return f"/api/v1/projects/{project_id or fake.project.id}/calls"
