@@ -116,7 +116,12 @@ def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -
     yield fake
     radist_server.target = None
     if fake.strict:
-        fake.check()
+        from .fake import RadistFakeProblem
+
+        try:
+            fake.check()
+        except RadistFakeProblem as problem:
+            pytest.fail(str(problem), pytrace=False)
 
 
 @pytest.fixture

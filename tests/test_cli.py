@@ -1,0 +1,65 @@
+"""The radist-fake command as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+
+from pytest_radist.doors.cli import build_parser
+
+
+def test_radist_fake_serves_prints_credentials_and_stops_on_ctrl_c() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", "--seed", "7", "--project-id", "demo"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        settings = {}
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("Serving"):
+                break
+            name, _, value = line.strip().partition("=")
+            settings[name] = value
+        assert settings["RADIST_PROJECT_ID"] == "demo" and settings["RADIST_FAKE_SEED"] == "7"
+        assert settings["RADIST_KEY"].startswith("rad_sk_") and settings["RADIST_PUBLIC_KEY"].startswith("rad_pk_")
+        request = urllib.request.Request(
+            settings["RADIST_API_BASE_URL"] + "/api/v1/projects/demo/calls", method="POST",
+            headers={"Authorization": "Bearer " + settings["RADIST_KEY"]},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["accessControl"] == "private"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert "stopped" in process.stdout.read()
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_same_seed_same_keys() -> None:
+    def keys() -> str:
+        process = subprocess.Popen([sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", "--seed", "3"],
+                                   stdout=subprocess.PIPE, text=True, env={**os.environ})
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(4)]
+        process.terminate()
+        process.wait(timeout=10)
+        return "".join(line for line in lines if "KEY" in line)
+
+    assert keys() == keys()
+
+
+def test_defaults_are_documented() -> None:
+    args = build_parser().parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 8765)
+
+
+def test_bad_key_is_a_clean_error(capsys: object) -> None:
+    from pytest_radist.doors.cli import main
+
+    assert main(["--port", "0", "--secret-key", "nope"]) == 2

@@ -1,0 +1,152 @@
+"""The pytest glue, exercised in isolated pytest runs (pytester)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+#: Other installed plugins that each in-process run would load again (the
+#: faker and hypothesis ones alone cost a second); none is needed here.
+UNRELATED_PLUGINS = ("-p", "no:faker", "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:pytest_httpserver")
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(*UNRELATED_PLUGINS, *args)
+
+
+def test_each_test_gets_a_fresh_fake_on_one_server(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        seen = {}
+
+        def test_one(radist_fake, radist_client):
+            radist_client.create_p2p_connection()
+            seen["url"] = radist_fake.url
+            seen["fake"] = radist_fake
+            assert len(radist_fake.calls) == 1
+
+        def test_two(radist_fake):
+            assert radist_fake.calls == {} and radist_fake.requests == []
+            assert radist_fake is not seen["fake"]
+            assert radist_fake.url == seen["url"]  # the server is reused
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_settings_precedence_marker_over_command_line_over_ini(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nradist_seed = 11\nradist_project_id = from-ini\nradist_token_ttl = 60\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_cli_beats_ini(radist_fake):
+            assert radist_fake.seed == 22
+            assert radist_fake.project.id == "from-ini"
+            assert radist_fake.token_ttl == 60
+
+        @pytest.mark.radist(seed=33, token_ttl=None, connection_limit=1, room_participant_cap=3)
+        def test_marker_beats_cli(radist_fake):
+            assert radist_fake.seed == 33 and radist_fake.token_ttl is None
+            assert radist_fake.project.connection_limit == 1
+        """
+    )
+    run(pytester, "--radist-seed=22").assert_outcomes(passed=2)
+
+
+def test_same_seed_same_ids(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_ids(radist_fake, radist_client):
+            print("IDS", radist_fake.project.secret_key, radist_client.create_p2p_connection().call_id)
+        """
+    )
+    first = [l for l in run(pytester, "-s", "--radist-seed=5").outlines if "IDS rad_sk_" in l]
+    second = [l for l in run(pytester, "-s", "--radist-seed=5").outlines if "IDS rad_sk_" in l]
+    third = [l for l in run(pytester, "-s", "--radist-seed=6").outlines if "IDS rad_sk_" in l]
+    assert first == second != third and len(first) == 1
+
+
+def test_failure_report_prints_the_seed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_fails(radist_fake):\n    assert radist_fake.calls == {1: 1}\n")
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.re_match_lines([r".*radist_fake seed: \d+ \(replay with --radist-seed=\d+\)"])
+
+
+def test_strict_mode_fails_unroutable_requests_at_teardown(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest, urllib.request, urllib.error
+
+        def _get(url):
+            try:
+                urllib.request.urlopen(url)
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        def test_typo(radist_fake):
+            assert _get(radist_fake.url + "/api/v1/projects/p/call") == 404
+
+        @pytest.mark.radist(strict=False)
+        def test_typo_allowed(radist_fake):
+            assert _get(radist_fake.url + "/api/v1/projects/p/call") == 404
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines([
+        "*GET /api/v1/projects/p/call is not a Radist endpoint (404); closest: list_calls (GET /api/v1/projects/{projectId}/calls)*",
+        "*@pytest.mark.radist(strict=False)*",
+    ])
+
+
+def test_unknown_marker_setting_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("import pytest\n@pytest.mark.radist(sed=1)\ndef test_x(radist_fake):\n    pass\n")
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.re_match_lines([r".*unknown setting\(s\) \['sed'\]"])
+
+
+def test_radist_env_sets_and_restores(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import os
+        import radist_server
+
+        def test_env(radist_env, radist_fake):
+            client = radist_server.RadistServerClient()
+            call = client.create_p2p_connection()
+            assert call.call_id in radist_fake.calls
+            assert os.environ["RADIST_API_BASE_URL"] == radist_fake.url == radist_env["RADIST_API_BASE_URL"]
+
+        def test_after():
+            assert os.environ.get("RADIST_KEY") == "before"
+        """
+    )
+    os.environ["RADIST_KEY"] = "before"
+    try:
+        run(pytester).assert_outcomes(passed=2)
+    finally:
+        del os.environ["RADIST_KEY"]
+
+
+def test_radist_client_without_the_sdk_says_what_to_install(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("import sys\nsys.modules['radist_server'] = None\n")
+    pytester.makepyfile("def test_client(radist_client):\n    pass\n")
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*pip install radist-server*"])
+
+
+def test_loading_the_plugin_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, pytest_radist.plugin;"
+        "heavy = [m for m in ('hypothesis', 'faker', 'radist_server', 'werkzeug', 'requests') if m in sys.modules];"
+        "print(heavy)"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"
