@@ -46,7 +46,7 @@ def _query_int(query: str, name: str, default: int, message: str) -> int:
 
 def _call_json(call: Call) -> dict[str, Any]:
     tombstoned = call.tombstoned
-    return {"callId": call.id, "createdAt": call.created_iso, "tombstonedAt": None if tombstoned is None else iso(tombstoned)}
+    return {"callId": call.id, "createdAt": iso(call.created), "tombstonedAt": None if tombstoned is None else iso(tombstoned)}
 
 
 def space_urls(space: Space, base: str) -> tuple[str, str]:

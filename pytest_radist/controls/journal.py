@@ -27,7 +27,7 @@ def key_hint(key: Optional[str]) -> Optional[str]:
     return f"{prefix}...{key[-4:]}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RecordedRequest:
     """One request as the fake saw and answered it."""
 

@@ -56,13 +56,7 @@ class LoopbackServer:
         with self._lock:
             if self._server is not None:
                 return
-            from werkzeug.serving import WSGIRequestHandler, make_server
-
-            class QuietHandler(WSGIRequestHandler):
-                def log(self, type: str, message: str, *args: Any) -> None:
-                    pass  # tests should not drown in access logs
-
-            server = make_server(self.host, self.port, self._wsgi, threaded=True, request_handler=QuietHandler)
+            server = _pooled_server_class()(self.host, self.port, self._wsgi)
             self.port = server.server_port
             thread = threading.Thread(
                 target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -78,7 +72,7 @@ class LoopbackServer:
             self._server = self._thread = None
         if server is not None:
             server.shutdown()
-            server.server_close()
+            server.server_close()  # also joins the worker threads
         if thread is not None:
             thread.join(timeout=5)
 
@@ -134,6 +128,51 @@ class LoopbackServer:
             body=parse_body(raw),
             base_url=f"http://{host}",
         )
+
+
+#: Most requests the server works on at once; more wait for a free worker.
+MAX_WORKERS = 64
+
+
+def _pooled_server_class() -> type:
+    """A werkzeug server whose requests run on a pool of reused threads.
+
+    werkzeug's own threaded server starts a thread per request, which costs
+    more than the fake spends answering; reusing threads keeps the loopback
+    door about as cheap as a single-threaded static stub while still serving
+    requests concurrently (racing clients, slow-response faults).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        def log(self, type: str, message: str, *args: Any) -> None:
+            pass  # tests should not drown in access logs
+
+    class PooledWSGIServer(BaseWSGIServer):
+        multithread = True
+
+        def __init__(self, host: str, port: int, app: Any) -> None:
+            super().__init__(host, port, app, handler=QuietHandler)
+            self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix=f"radist-fake-worker:{self.server_port}")
+
+        def process_request(self, request: Any, client_address: Any) -> None:
+            self._pool.submit(self._work, request, client_address)
+
+        def _work(self, request: Any, client_address: Any) -> None:
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+
+        def server_close(self) -> None:
+            super().server_close()
+            self._pool.shutdown(wait=True)
+
+    return PooledWSGIServer
 
 
 _REASONS = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}

@@ -75,5 +75,6 @@ class Clock:
 
 def iso(epoch: float) -> str:
     """ISO 8601 UTC with millisecond precision and a ``Z`` suffix."""
-    moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    millis = round(epoch * 1000)
+    seconds, ms = divmod(millis, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{ms:03d}Z"

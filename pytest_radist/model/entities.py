@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal, Optional
 
-from .clock import iso
 
 if TYPE_CHECKING:
     from .world import World
@@ -126,6 +125,8 @@ class Token:
 class Peer:
     """A simulated participant connected (or once connected) to a call or room."""
 
+    __slots__ = ("_world", "id", "session", "token", "reconnect_token", "connected", "connected_since", "joined", "left", "is_host")
+
     def __init__(self, world: World, peer_id: str, session: Call | Room, token: Optional[Token], reconnect_token: str) -> None:
         self._world = world
         self.id = peer_id
@@ -166,13 +167,14 @@ class Peer:
 class Call:
     """A two-party P2P call."""
 
+    __slots__ = ("_world", "id", "project", "access_control", "created", "_tombstoned", "tombstone_due", "tokens", "peers")
+
     def __init__(self, world: World, call_id: str, project: Project, access_control: AccessControl, created: float) -> None:
         self._world = world
         self.id = call_id
         self.project = project
         self.access_control: AccessControl = access_control
         self.created = created
-        self.created_iso = iso(created)
         self._tombstoned: Optional[float] = None
         self.tombstone_due: Optional[float] = None
         self.tokens: list[Token] = []
@@ -210,6 +212,8 @@ class Call:
 
 class Room:
     """A multi-party SFU room."""
+
+    __slots__ = ("_world", "id", "project", "created", "participant_cap", "space", "tokens", "peers")
 
     def __init__(self, world: World, room_id: str, project: Project, created: float, participant_cap: Optional[int], space: Optional[Space] = None) -> None:
         self._world = world

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import base64
 import random
-import uuid
 
 #: The URL-safe alphabet of every random part [fake].
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -25,10 +25,16 @@ class IdFactory:
         self._rng = random.Random(seed)
 
     def random_part(self) -> str:
-        return "".join(self._rng.choices(ALPHABET, k=RANDOM_PART_LENGTH))
+        # 192 random bits are exactly 32 characters of URL-safe base64: one
+        # uniform draw from ALPHABET per 6 bits, and much cheaper than choices()
+        return base64.urlsafe_b64encode(self._rng.getrandbits(192).to_bytes(24, "big")).decode("ascii")
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        """A version-4 UUID string (variant bits set as RFC 4122 says)."""
+        bits = self._rng.getrandbits(128)
+        bits = (bits & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+        text = f"{bits:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
     def secret_key(self) -> str:
         return SECRET_KEY_PREFIX + self.random_part()
