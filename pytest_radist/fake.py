@@ -211,6 +211,55 @@ class RadistFake:
             raise KeyError(f"no space with id or slug {space!r}")
         return found
 
+    # -- scenarios: state a test needs, built without going through the API -----
+
+    def make_call(self, access_control: str = "private", *, project: Union[Project, str, None] = None) -> Call:
+        """A live call with its two pending tokens (not journaled). A private
+        one answers 403 to the public-key mint."""
+        return self._world.create_call(self._project(project), access_control)
+
+    def make_room(self, *, project: Union[Project, str, None] = None) -> Room:
+        """A room with its two pending tokens (not journaled)."""
+        return self._world.create_room(self._project(project))
+
+    def make_full_call(self, access_control: str = "public", *, project: Union[Project, str, None] = None) -> Call:
+        """A call whose two peers are connected: mints answer 409."""
+        call = self.make_call(access_control, project=project)
+        for token in list(call.tokens):
+            self.join(token.value)
+        return call
+
+    def make_terminated_call(self, access_control: str = "public", *, project: Union[Project, str, None] = None) -> Call:
+        """A tombstoned call: mints answer 410 and joins are refused."""
+        call = self.make_call(access_control, project=project)
+        self.join(call.tokens[0].value).leave()
+        self._world.settle()
+        if call.live:  # a reconnect grace is configured: let it run out
+            self.clock.advance(self.reconnect_grace)
+        return call
+
+    def expire_token(self, token: Union[Token, str]) -> Token:
+        """Make one pending token expire now, without moving the clock."""
+        found = token if isinstance(token, Token) else self._world.tokens.get(token)
+        if found is None:
+            raise KeyError(f"no token {token!r} was minted by this fake")
+        if found.state != "pending":
+            raise ValueError(f"token {found.value} is {found.state}, only a pending token can expire")
+        found.expires = self.clock.time()
+        return found
+
+    def connection_limit_reached(self, project: Union[Project, str, None] = None) -> Project:
+        """Set the project's connection limit to its live calls: the next
+        create_call answers 429 until a call is tombstoned or the limit raised."""
+        target = self._project(project)
+        self._world.settle()
+        target.connection_limit = target.live_calls
+        return target
+
+    def slow_backend(self, seconds: float, endpoint: str = "*", *, times: Optional[int] = None) -> FaultRule:
+        """Delay answers by ``seconds`` of real time (every request by default)."""
+        return self.fail(endpoint, latency=seconds, times=times)
+
     # -- test controls --------------------------------------------------------
 
     def fail(

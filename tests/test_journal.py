@@ -1,0 +1,86 @@
+"""The request journal, its assertions and the token view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_radist import RadistFake
+
+from .helpers import calls_path, raw
+
+
+def test_journal_records_every_door(radist_fake: RadistFake) -> None:
+    radist_fake.client().create_p2p_connection(access_control="public")
+    raw(radist_fake, "http", "GET", calls_path(radist_fake) + "?page=2")
+    first, second = radist_fake.requests
+    assert (first.endpoint, first.method, first.door, first.status) == ("create_call", "POST", "transport", 200)
+    assert first.json == {"accessControl": "public"} and first.key_type == "secret"
+    assert first.response["accessControl"] == "public"
+    assert first.params == {"projectId": "test-project"}
+    assert (second.endpoint, second.door, second.query, second.json) == ("list_calls", "http", "page=2", None)
+
+
+def test_keys_are_never_stored_in_clear(radist_fake: RadistFake) -> None:
+    secret = radist_fake.project.secret_key
+    radist_fake.client().create_room()
+    entry = radist_fake.requests[0]
+    assert entry.key == f"rad_sk_...{secret[-4:]}" and secret not in repr(entry)
+
+
+def test_journal_copies_what_it_records(radist_fake: RadistFake) -> None:
+    body = {"accessControl": "private"}
+    radist_fake.transport("http://x" + calls_path(radist_fake), "POST", {"Authorization": f"Bearer {radist_fake.project.secret_key}"}, body)
+    body["accessControl"] = "mutated"
+    assert radist_fake.requests[0].json == {"accessControl": "private"}
+
+
+def test_assert_called_and_not_called(radist_client: Any, radist_fake: RadistFake) -> None:
+    radist_client.create_p2p_connection(access_control="public")
+    radist_client.create_p2p_connection()
+    assert len(radist_fake.assert_called("create_call", times=2)) == 2
+    radist_fake.assert_called("create_call", times=1, accessControl="public")
+    radist_fake.assert_not_called("create_room")
+    with pytest.raises(AssertionError) as info:
+        radist_fake.assert_called("create_call", times=3)
+    message = str(info.value)
+    assert "expected create_call to be called 3 time(s), it was called 2 time(s)" in message
+    assert "Requests to create_call (last 2 of 2):" in message and "json={'accessControl': 'public'}" in message
+    with pytest.raises(AssertionError, match="Requests that did happen"):
+        radist_fake.assert_called("create_room")
+    with pytest.raises(AssertionError, match="expected no create_call request, got 2"):
+        radist_fake.assert_not_called("create_call")
+
+
+def test_assert_called_on_an_empty_journal_says_so(radist_fake: RadistFake) -> None:
+    with pytest.raises(AssertionError, match="No request reached the fake at all"):
+        radist_fake.assert_called("create_call")
+
+
+def test_minted_tokens_answer_who_minted_what(radist_client: Any, radist_fake: RadistFake) -> None:
+    connection = radist_client.create_p2p_connection(access_control="public")
+    radist_client.mint_connection_token(call_id=connection.call_id)
+    path = f"/api/v1/p2p/calls/{connection.call_id}/token"
+    public = raw(radist_fake, "http", "POST", path, key=radist_fake.project.public_key)[1]["callToken"]
+    assert [t.value for t in radist_fake.minted_tokens("public")] == [public]
+    assert [t.minted_by for t in radist_fake.minted_tokens(call_id=connection.call_id)] == ["create", "create", "server", "public"]
+    radist_fake.join(public)
+    assert [t.value for t in radist_fake.minted_tokens(state="consumed")] == [public]
+    with pytest.raises(ValueError, match="minted_by"):
+        radist_fake.minted_tokens("browser")
+
+
+def test_faults_show_in_the_journal(radist_fake: RadistFake) -> None:
+    radist_fake.fail("create_call", status=429)
+    raw(radist_fake, "transport", "POST", calls_path(radist_fake))
+    entry = radist_fake.requests[0]
+    assert entry.status == 429 and entry.fault and "status 429" in entry.fault
+    assert "[fault: create_call: status 429" in entry.describe()
+
+
+def test_reset_forgets_journal_faults_and_problems(radist_fake: RadistFake) -> None:
+    radist_fake.fail("create_call", status=500)
+    raw(radist_fake, "transport", "GET", "/nope")
+    radist_fake.reset()
+    assert radist_fake.requests == [] and radist_fake.faults == [] and radist_fake.problems == []
