@@ -378,7 +378,10 @@ class RadistFake:
     # -- the request cycle shared by every front door -------------------------
 
     def dispatch(self, request: api.ApiRequest, door: str) -> Outcome:
-        """Answer one request: faults first, then the API; journal it."""
+        """Answer one request: faults first, then the API; journal it.
+
+        ``door`` names the front door for the journal (``transport``,
+        ``http``, ``requests``)."""
         found = routes.match(request.method, request.path)
         endpoint = found.endpoint
         rule = self._faults.pick(endpoint)
@@ -438,6 +441,13 @@ class RadistFake:
         from .doors.sdk import make_client
 
         return make_client(self, **overrides)
+
+    def requests_adapter(self) -> Any:
+        """A ``requests`` transport adapter answering from this fake in process;
+        mount it on a ``requests.Session`` (needs ``requests``)."""
+        from .doors.requests_adapter import RadistAdapter
+
+        return RadistAdapter(self)
 
     @property
     def url(self) -> str:

@@ -1,0 +1,81 @@
+"""A ``requests`` transport adapter: for apps that call Radist with requests.
+
+    session = requests.Session()
+    session.mount("https://radist.tech", radist_fake.requests_adapter())
+
+Requests to the mounted prefix are answered by the fake in process.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from ..api.app import ApiRequest, parse_body
+
+if TYPE_CHECKING:
+    from ..fake import RadistFake
+
+
+def _read_timeout(timeout: Union[None, float, tuple[Optional[float], Optional[float]]]) -> Optional[float]:
+    if isinstance(timeout, tuple):
+        return timeout[1]
+    return timeout
+
+
+class RadistAdapter(BaseAdapter):
+    """Answers ``requests`` calls from a fake. Faults act as over the wire:
+    a dropped connection raises ``requests.ConnectionError``, latency past the
+    request's read timeout raises ``requests.ReadTimeout``."""
+
+    def __init__(self, fake: RadistFake) -> None:
+        super().__init__()
+        self._fake = fake
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Union[None, float, tuple[Optional[float], Optional[float]]] = None,
+        verify: Union[bool, str] = True,
+        cert: Any = None,
+        proxies: Optional[Mapping[str, str]] = None,
+    ) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        outcome = self._fake.dispatch(
+            ApiRequest(
+                method=(request.method or "GET").upper(),
+                path=parts.path,
+                query=parts.query,
+                authorization=request.headers.get("Authorization"),
+                body=parse_body(body if isinstance(body, bytes) else None),
+                base_url=f"{parts.scheme}://{parts.netloc}",
+            ),
+            door="requests",
+        )
+        if outcome.delay:
+            limit = _read_timeout(timeout)
+            time.sleep(outcome.delay if limit is None else min(outcome.delay, limit))
+            if limit is not None and outcome.delay > limit:
+                raise requests.ReadTimeout(f"radist fake: no answer within {limit} s (latency fault)", request=request)
+        if outcome.drop:
+            raise requests.ConnectionError("radist fake: connection dropped without a response (fault)", request=request)
+        response = requests.Response()
+        response.status_code = outcome.status
+        response._content = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
+        response.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
+        response.encoding = "utf-8"
+        response.url = request.url or ""
+        response.request = request
+        response.reason = ""
+        return response
+
+    def close(self) -> None:
+        pass
