@@ -29,6 +29,10 @@ def _read_timeout(timeout: Union[None, float, tuple[Optional[float], Optional[fl
     return timeout
 
 
+def _text(value: Union[str, bytes, None]) -> Optional[str]:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
 class RadistAdapter(BaseAdapter):
     """Answers ``requests`` calls from a fake. Faults act as over the wire:
     a dropped connection raises ``requests.ConnectionError``, latency past the
@@ -38,7 +42,7 @@ class RadistAdapter(BaseAdapter):
         super().__init__()
         self._fake = fake
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
@@ -54,7 +58,7 @@ class RadistAdapter(BaseAdapter):
                 method=(request.method or "GET").upper(),
                 path=parts.path,
                 query=parts.query,
-                authorization=request.headers.get("Authorization"),
+                authorization=_text(request.headers.get("Authorization")),
                 body=parse_body(body if isinstance(body, bytes) else None),
                 base_url=f"{parts.scheme}://{parts.netloc}",
             ),

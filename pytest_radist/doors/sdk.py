@@ -26,7 +26,7 @@ def import_sdk() -> Any:
 @lru_cache(maxsize=None)
 def transport_keyword(client_class: type) -> str:
     """``transport`` on SDK 0.7.0, ``_transport`` on 0.6.0."""
-    parameters = inspect.signature(client_class.__init__).parameters
+    parameters = inspect.signature(client_class).parameters
     return "transport" if "transport" in parameters else "_transport"
 
 
