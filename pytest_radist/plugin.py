@@ -8,6 +8,7 @@ nothing heavy at module level.
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Optional
 
 import pytest
@@ -97,31 +98,61 @@ def radist_server() -> Iterator[LoopbackServer]:
     server.stop()
 
 
+@contextmanager
+def _serving(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[RadistFake]:
+    """A new fake, served by ``server`` until the block ends, then checked."""
+    from .fake import RadistFake, RadistFakeProblem
+    from .model.clock import Clock
+
+    settings = dict(settings)
+    if settings.pop("realtime", False):
+        settings["clock"] = Clock(realtime=True)
+    fake = RadistFake(**settings)
+    fake.serve_on(server)
+    yield fake
+    server.target = None
+    if fake.strict:
+        try:
+            fake.check()
+        except RadistFakeProblem as problem:
+            pytest.fail(str(problem), pytrace=False)
+
+
 @pytest.fixture
 def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -> Iterator[RadistFake]:
     """A fresh :class:`~pytest_radist.RadistFake` for this test, reachable in
     process (``.transport``, ``.client()``) and over HTTP (``.url``)."""
-    from .fake import RadistFake
-    from .model.clock import Clock
-
     marker = request.node.get_closest_marker("radist")
     settings = fake_settings(request.config, dict(marker.kwargs) if marker else {})
     if settings.get("seed") is None:
         settings["seed"] = random.SystemRandom().randrange(2**32)
     request.node.stash[_SEED_KEY] = settings["seed"]
-    if settings.pop("realtime", False):
-        settings["clock"] = Clock(realtime=True)
-    fake = RadistFake(**settings)
-    fake.serve_on(radist_server)
-    yield fake
-    radist_server.target = None
-    if fake.strict:
-        from .fake import RadistFakeProblem
+    with _serving(radist_server, settings) as fake:
+        yield fake
 
-        try:
-            fake.check()
-        except RadistFakeProblem as problem:
-            pytest.fail(str(problem), pytrace=False)
+
+@pytest.fixture(scope="session")
+def radist_fake_factory(pytestconfig: pytest.Config, radist_server: LoopbackServer) -> Callable[..., Any]:
+    """``with radist_fake_factory(**settings) as fake:`` gives a fresh fake
+    for each Hypothesis example (or any loop inside one test). Session-scoped,
+    so ``@given`` tests may use it; the seed defaults to ``--radist-seed``,
+    else 0, so that examples replay exactly."""
+    defaults = fake_settings(pytestconfig, {})
+
+    def new_fake(**settings: Any) -> Any:
+        merged = {**defaults, **fake_settings(pytestconfig, settings)}
+        merged.setdefault("seed", 0)
+        return _serving(radist_server, merged)
+
+    return new_fake
+
+
+@pytest.fixture
+def radist_faker(radist_fake: RadistFake) -> Any:
+    """A ``faker.Faker`` with the Radist provider, seeded like ``radist_fake``."""
+    from .faker_provider import radist_faker as make
+
+    return make(seed=radist_fake.seed)
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+"""A Faker provider for Radist values.
+
+    from faker import Faker
+    from pytest_radist.faker_provider import RadistProvider
+
+    fake = Faker()
+    fake.add_provider(RadistProvider)
+    fake.radist_call_token()   # 'ct_...'
+
+Needs ``faker`` (``pip install 'pytest-radist[faker]'``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from faker import Faker
+from faker.providers import BaseProvider
+
+from .model.entities import ACCESS_CONTROLS, ACCESS_TYPES
+from .model.ids import ALPHABET, RANDOM_PART_LENGTH
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_SPACE_WORDS = ("Team", "Daily", "Standup", "Design", "Review", "Sales", "Support", "Board", "Room",
+                "Planning", "Retro", "Sync", "Office", "Hours", "Demo", "Lounge")
+
+
+class RadistProvider(BaseProvider):
+    """Identifiers, keys, tokens and space values shaped like Radist's."""
+
+    def _random_part(self) -> str:
+        return "".join(self.random_choices(ALPHABET, length=RANDOM_PART_LENGTH))
+
+    def _uuid(self) -> str:
+        return str(self.generator.uuid4())
+
+    def radist_project_id(self) -> str:
+        return f"proj-{self.bothify('????-####').lower()}"
+
+    def radist_secret_key(self) -> str:
+        return "rad_sk_" + self._random_part()
+
+    def radist_public_key(self) -> str:
+        return "rad_pk_" + self._random_part()
+
+    def radist_call_id(self) -> str:
+        return self._uuid()
+
+    def radist_room_id(self) -> str:
+        return self._uuid()
+
+    def radist_space_id(self) -> str:
+        return self._uuid()
+
+    def radist_call_token(self) -> str:
+        return "ct_" + self._random_part()
+
+    def radist_room_token(self) -> str:
+        return "ct_" + self._random_part()
+
+    def radist_reconnect_token(self) -> str:
+        return "rt_" + self._random_part()
+
+    def radist_peer_id(self) -> str:
+        return "peer_" + self._random_part()
+
+    def radist_host_token(self) -> str:
+        return "ht_" + self._random_part()
+
+    def radist_access_control(self) -> str:
+        return str(self.random_element(ACCESS_CONTROLS))
+
+    def radist_access_type(self) -> str:
+        return str(self.random_element(ACCESS_TYPES))
+
+    def radist_space_name(self) -> str:
+        return " ".join(self.random_elements(_SPACE_WORDS, length=self.random_int(1, 3), unique=True))
+
+    def radist_space_slug(self) -> str:
+        return _NON_SLUG.sub("-", self.radist_space_name().lower()).strip("-")
+
+
+def radist_faker(seed: Optional[int] = None, **faker_options: Any) -> Faker:
+    """A Faker with :class:`RadistProvider`, seeded if ``seed`` is given."""
+    generator = Faker(**faker_options)
+    generator.add_provider(RadistProvider)
+    if seed is not None:
+        generator.seed_instance(seed)
+    return generator

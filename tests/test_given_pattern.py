@@ -1,0 +1,56 @@
+"""radist_fake_factory: a fresh fake for every Hypothesis example."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_radist import strategies as rst
+
+seen_fakes: list[int] = []
+
+
+@settings(max_examples=25)
+@given(access=rst.access_controls(), count=st.integers(1, 4))
+def test_each_example_starts_from_a_fresh_fake(radist_fake_factory: Any, access: str, count: int) -> None:
+    with radist_fake_factory() as fake:
+        assert fake.calls == {} and fake.requests == []
+        seen_fakes.append(id(fake))
+        client = fake.client()
+        for _ in range(count):
+            client.create_p2p_connection(access_control=access)
+        assert len(fake.calls) == count
+        fake.assert_called("create_call", times=count, accessControl=access)
+
+
+@settings(max_examples=10)
+@given(limit=st.integers(0, 3))
+def test_factory_settings_and_http(radist_fake_factory: Any, limit: int) -> None:
+    import urllib.error
+    import urllib.request
+
+    with radist_fake_factory(connection_limit=limit) as fake:
+        assert fake.seed == 0 and fake.project.connection_limit == limit
+        request = urllib.request.Request(f"{fake.url}/api/v1/projects/{fake.project.id}/calls", method="POST",
+                                         headers={"Authorization": f"Bearer {fake.project.secret_key}"})
+        try:
+            status = urllib.request.urlopen(request, timeout=10).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == (429 if limit == 0 else 200)
+
+
+def test_factory_checks_strictness_per_example(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_loop(radist_fake_factory):
+            with radist_fake_factory() as fake:
+                fake.transport("http://x/api/v1/nope", "GET", {}, None)
+        """
+    )
+    result = pytester.runpytest("-p", "no:faker", "-p", "no:hypothesispytest", "-p", "no:xdist")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*GET /api/v1/nope is not a Radist endpoint*"])
