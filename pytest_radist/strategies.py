@@ -41,7 +41,7 @@ def project_ids() -> st.SearchStrategy[str]:
     (spaces, ``/``, ``%``, non-ASCII)."""
     return st.one_of(
         st.text(alphabet=string.ascii_lowercase + string.digits + "-_", min_size=1, max_size=24),
-        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=24),
+        st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), min_size=1, max_size=24),
     )
 
 

@@ -34,8 +34,9 @@ def test_radist_fake_serves_prints_credentials_and_stops_on_ctrl_c() -> None:
         with urllib.request.urlopen(request, timeout=10) as response:
             assert json.loads(response.read())["accessControl"] == "private"
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
-        assert "stopped" in process.stdout.read()
+        out, err = process.communicate(timeout=10)
+        assert process.returncode == 0, err
+        assert "stopped" in out
     finally:
         process.kill()
         process.wait()

@@ -45,18 +45,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"radist-fake: {exc}", file=sys.stderr)
         return 2
     fake.serve_on(server)
+    # handlers first: a Ctrl-C right after the banner must still stop cleanly
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     print(f"RADIST_API_BASE_URL={server.url}")
     print(f"RADIST_PROJECT_ID={fake.project.id}")
     print(f"RADIST_KEY={fake.project.secret_key}")
     print(f"RADIST_PUBLIC_KEY={fake.project.public_key}")
     print(f"RADIST_FAKE_SEED={fake.seed}")
     print("Serving the Radist fake; press Ctrl-C to stop.", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+    while not stop.wait(0.5):
         pass
     server.stop()
     print("radist-fake stopped.", flush=True)
