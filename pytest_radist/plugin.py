@@ -100,7 +100,8 @@ def radist_server() -> Iterator[LoopbackServer]:
 
 @contextmanager
 def _serving(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[RadistFake]:
-    """A new fake, served by ``server`` until the block ends, then checked."""
+    """A new fake, served by ``server`` until the block ends, then checked.
+    Whatever the server served before (the test's own fake) is restored."""
     from .fake import RadistFake, RadistFakeProblem
     from .model.clock import Clock
 
@@ -108,9 +109,12 @@ def _serving(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[Radis
     if settings.pop("realtime", False):
         settings["clock"] = Clock(realtime=True)
     fake = RadistFake(**settings)
+    previous = server.target
     fake.serve_on(server)
-    yield fake
-    server.target = None
+    try:
+        yield fake
+    finally:
+        server.target = previous
     if fake.strict:
         try:
             fake.check()

@@ -11,6 +11,9 @@ from pytest_radist import RadistFake
 from pytest_radist.api.app import ApiRequest, parse_body
 
 DOORS = ("transport", "http")
+#: Other installed plugins that each in-process pytester run would load again
+#: (the faker and hypothesis ones alone cost a second); none is needed there.
+UNRELATED_PLUGINS = ("-p", "no:faker", "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:pytest_httpserver")
 _UNSET: Any = object()
 
 

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from pytest_radist import strategies as rst
 
+from .helpers import UNRELATED_PLUGINS
+
 seen_fakes: list[int] = []
 
 
@@ -51,6 +53,26 @@ def test_factory_checks_strictness_per_example(pytester: pytest.Pytester) -> Non
                 fake.transport("http://x/api/v1/nope", "GET", {}, None)
         """
     )
-    result = pytester.runpytest("-p", "no:faker", "-p", "no:hypothesispytest", "-p", "no:xdist")
+    result = pytester.runpytest(*UNRELATED_PLUGINS)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*GET /api/v1/nope is not a Radist endpoint*"])
+
+
+def test_factory_gives_the_server_back_to_the_tests_fake(radist_fake: Any, radist_fake_factory: Any) -> None:
+    import json
+    import urllib.request
+
+    def total(fake: Any) -> int:
+        request = urllib.request.Request(f"{radist_fake.url}/api/v1/projects/{fake.project.id}/calls",
+                                         headers={"Authorization": f"Bearer {fake.project.secret_key}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(json.loads(response.read())["total"])
+
+    radist_fake.make_call()
+    with radist_fake_factory() as inner:
+        assert total(inner) == 0
+    assert total(radist_fake) == 1
+    with pytest.raises(ZeroDivisionError):
+        with radist_fake_factory():
+            1 / 0
+    assert total(radist_fake) == 1

@@ -191,6 +191,9 @@ def test_spaces_join_by_access_type(space_client: Any, radist_fake: RadistFake) 
     assert space_client.get_space(space_id).active_room_id is None
     assert radist_fake.usage()["radist_sfu_participant_seconds"] == 6
 
+    refused = _refusal(host.reconnect)
+    assert refused.reason == "terminated" and "join the space again" in str(refused)
+
     space_client.update_space(space_id, access_type="password", password="pw")
     assert _refusal(radist_fake.join_space, space_id, password="nope").reason == "password"
     assert radist_fake.join_space(space_id, password="pw").connected

@@ -8,9 +8,7 @@ import sys
 
 import pytest
 
-#: Other installed plugins that each in-process run would load again (the
-#: faker and hypothesis ones alone cost a second); none is needed here.
-UNRELATED_PLUGINS = ("-p", "no:faker", "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:pytest_httpserver")
+from .helpers import UNRELATED_PLUGINS
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

@@ -316,6 +316,9 @@ class World:
                 raise E.JoinRefused("terminated", f"call {session.id} has been terminated: a reconnect token only works while the call is live")
             if peer.connected:
                 raise E.JoinRefused("connected", f"{peer.id} is still connected: call leave() before reconnect()")
+            space = session.space if isinstance(session, Room) else None
+            if space is not None and space.active_room is not session:
+                raise E.JoinRefused("terminated", f"the room that backed space {space.slug!r} closed when its last participant left: join the space again")
             if reconnect_token != peer.reconnect_token:
                 raise E.JoinRefused("reconnect_token", f"reconnect token {reconnect_token!r} is not the current one of {peer.id}: it rotates on every reconnect")
             self._check_room_for(session)
@@ -323,8 +326,6 @@ class World:
             peer.connected_since = self.clock.time()
             peer.left = None
             peer.reconnect_token = self.ids.reconnect_token()
-            if isinstance(session, Room) and session.space is not None:
-                session.space.active_room = session
             self._after_connect(session)
             return peer
 
