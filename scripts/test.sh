@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install pytest-radist from scratch into .venv and run its whole suite:
-# SDK 0.7.0 in process and over HTTP, SDK 0.6.0 over HTTP, two workers,
-# random test order, then the type check and a quick benchmark smoke run.
+# Install pytest-radist from scratch into .venv, type-check it, smoke-run the
+# benchmark, then run the whole suite: SDK 0.7.0 and 0.6.0, in process and
+# over HTTP, two workers, random order. The suite runs last so that its
+# summary is the closing line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --no-deps --upgrade --target .venv/radist-server-0.6.0 'radist-server==0.6.0'
 export RADIST_SDK_060_PATH="$PWD/.venv/radist-server-0.6.0"
 
-.venv/bin/python -m pytest -n 2 --shuffle "$@"
 .venv/bin/python -m mypy
 .venv/bin/python bench/bench.py --quick
+.venv/bin/python -m pytest -n 2 --shuffle "$@"
