@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
 from . import errors as E
 from .api import app as api
 from .api import routes
+from .controls import control_plane
 from .controls.faults import FaultPlan, FaultRule, check_endpoint
 from .controls.journal import Journal, RecordedRequest, copy_json, key_hint
 from .model.clock import Clock
@@ -76,6 +77,7 @@ class RadistFake:
             project_id, secret_key=secret_key, public_key=public_key,
             connection_limit=connection_limit, room_limit=room_limit,
         )
+        self._room_participant_cap = room_participant_cap
         #: Base of ``participantUrl``/``hostUrl``; ``None`` = the URL the client used.
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
         #: Fail the test at teardown on unroutable requests or internal errors.
@@ -368,12 +370,30 @@ class RadistFake:
                 + "\n(mark the test with @pytest.mark.radist(strict=False) to allow this)"
             )
 
-    def reset(self) -> None:
-        """Forget the journal, fault rules and problems (state is kept)."""
+    def reset(self, *, state: bool = False) -> None:
+        """Forget the journal, fault rules and problems. With ``state=True``
+        also forget every call, room, space, token and peer, keeping the
+        projects with their ids, keys and limits (and the clock). Objects
+        read before the reset (``fake.project`` included) are then stale."""
         self.journal.clear()
         self._faults.clear()
         with self._problems_lock:
             self._problems.clear()
+        if state:
+            old = self._world
+            world = World(
+                seed=self.seed, clock=self.clock, token_ttl=old.token_ttl,
+                reconnect_grace=old.reconnect_grace, room_participant_cap=self._room_participant_cap,
+            )
+            for project in old.projects.values():
+                fresh = world.add_project(
+                    project.id, secret_key=project.secret_keys[0], public_key=project.public_key,
+                    connection_limit=project.connection_limit, room_limit=project.room_limit,
+                )
+                for key in project.secret_keys[1:]:
+                    world.add_secret_key(fresh, key)
+            self._world = world
+            self.project = world.projects[self.project.id]
 
     # -- the request cycle shared by every front door -------------------------
 
@@ -381,7 +401,11 @@ class RadistFake:
         """Answer one request: faults first, then the API; journal it.
 
         ``door`` names the front door for the journal (``transport``,
-        ``http``, ``requests``)."""
+        ``http``, ``requests``). Paths under ``/_radist/`` are the control
+        plane (:mod:`pytest_radist.controls.control_plane`), not journaled."""
+        if request.path.startswith(control_plane.PREFIX):
+            status, body = control_plane.handle(self, request)
+            return Outcome(status, body)
         found = routes.match(request.method, request.path)
         endpoint = found.endpoint
         rule = self._faults.pick(endpoint)

@@ -7,7 +7,10 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
+
+import pytest
 
 from pytest_radist.doors.cli import build_parser
 
@@ -27,12 +30,18 @@ def test_radist_fake_serves_prints_credentials_and_stops_on_ctrl_c() -> None:
             settings[name] = value
         assert settings["RADIST_PROJECT_ID"] == "demo" and settings["RADIST_FAKE_SEED"] == "7"
         assert settings["RADIST_KEY"].startswith("rad_sk_") and settings["RADIST_PUBLIC_KEY"].startswith("rad_pk_")
-        request = urllib.request.Request(
-            settings["RADIST_API_BASE_URL"] + "/api/v1/projects/demo/calls", method="POST",
-            headers={"Authorization": "Bearer " + settings["RADIST_KEY"]},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        base = settings["RADIST_API_BASE_URL"]
+        create = urllib.request.Request(base + "/api/v1/projects/demo/calls", method="POST",
+                                        headers={"Authorization": "Bearer " + settings["RADIST_KEY"]})
+        with urllib.request.urlopen(create, timeout=10) as response:
             assert json.loads(response.read())["accessControl"] == "private"
+        # a client in another process injects a fault through the control plane
+        fault = urllib.request.Request(base + "/_radist/faults", method="POST",
+                                       data=json.dumps({"endpoint": "create_call", "status": 503}).encode())
+        urllib.request.urlopen(fault, timeout=10).close()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(create, timeout=10)
+        assert refused.value.code == 503
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
         assert process.returncode == 0, err

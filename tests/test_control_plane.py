@@ -1,0 +1,61 @@
+"""The /_radist/ control plane, for clients that cannot call Python."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_radist import RadistFake
+
+from .helpers import calls_path, raw
+
+
+def control(fake: RadistFake, method: str, path: str, door: str = "http", **body: Any) -> tuple[int, Any]:
+    return raw(fake, door, method, "/_radist/" + path, key=None, **({"json": body} if body else {}))
+
+
+def test_faults_journal_and_clock_over_http(radist_fake: RadistFake) -> None:
+    status, answer = control(radist_fake, "POST", "faults", endpoint="create_call", status=429)
+    assert status == 200 and "create_call: status 429" in answer["fault"]
+    assert raw(radist_fake, "http", "POST", calls_path(radist_fake)) == (429, {"error": "Connection limit reached."})
+    assert control(radist_fake, "GET", "faults")[1]["faults"][0].startswith("create_call")
+    assert control(radist_fake, "DELETE", "faults") == (200, {"faults": []})
+
+    requests = control(radist_fake, "GET", "requests")[1]["requests"]
+    assert [(r["endpoint"], r["status"], r["door"]) for r in requests] == [("create_call", 429, "http")]
+
+    assert control(radist_fake, "POST", "clock", advance=90)[1] == {"now": "2026-01-01T00:01:30.000Z"}
+    assert control(radist_fake, "POST", "clock", set="2027-03-04T05:06:07Z")[1] == {"now": "2027-03-04T05:06:07.000Z"}
+
+
+def test_participants_over_http(radist_fake: RadistFake) -> None:
+    call = radist_fake.make_call("public")
+    status, alice = control(radist_fake, "POST", "join", token=call.tokens[0].value)
+    assert status == 200 and alice["callId"] == call.id and alice["connected"]
+    status, again = control(radist_fake, "POST", "join", token=call.tokens[0].value)
+    assert status == 409 and again["reason"] == "consumed"
+    assert control(radist_fake, "POST", f"peers/{alice['peerId']}/leave")[1]["connected"] is False
+    assert control(radist_fake, "POST", f"peers/{alice['peerId']}/reconnect")[1]["reason"] == "terminated"
+    assert control(radist_fake, "POST", "peers/peer_nobody/leave")[0] == 404
+
+
+def test_state_and_reset(radist_fake: RadistFake, door: str) -> None:
+    radist_fake.make_call()
+    state = control(radist_fake, "GET", "state", door)[1]
+    assert state["seed"] == radist_fake.seed and state["projects"][0]["calls"] == 1
+    assert state["projects"][0]["secretKeys"] == [radist_fake.project.secret_key]
+    keys = (radist_fake.project.secret_key, radist_fake.project.public_key)
+    assert control(radist_fake, "POST", "reset", door, state=True) == (200, {"reset": True})
+    assert radist_fake.calls == {} and (radist_fake.project.secret_key, radist_fake.project.public_key) == keys
+    assert raw(radist_fake, door, "POST", calls_path(radist_fake))[0] == 200  # same keys still work
+
+
+def test_bad_control_requests_are_4xx(radist_fake: RadistFake, door: str) -> None:
+    assert control(radist_fake, "POST", "faults", door, endpoint="nope", status=500)[0] == 400
+    assert control(radist_fake, "POST", "faults", door, endpoint="create_call", colour="red")[0] == 400
+    assert control(radist_fake, "POST", "clock", door, advance="soon")[0] == 400
+    assert control(radist_fake, "POST", "clock", door)[0] == 400
+    assert control(radist_fake, "POST", "join", door)[0] == 400
+    status, body = control(radist_fake, "GET", "nothing", door)
+    assert status == 404 and "POST /_radist/faults" in body["error"]
+    assert raw(radist_fake, door, "POST", "/_radist/faults", key=None, body=b"[1]") == (400, {"error": "Invalid JSON body."})
+    assert radist_fake.requests == [] and radist_fake.problems == []  # control traffic is not journaled
