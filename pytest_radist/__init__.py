@@ -32,7 +32,26 @@ _EXPORTS = {
     "ENDPOINTS": "pytest_radist.api.routes",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ApiError",
+    "Call",
+    "Clock",
+    "ENDPOINTS",
+    "FaultRule",
+    "InProcessTransport",
+    "JoinRefused",
+    "LoopbackServer",
+    "Outcome",
+    "Peer",
+    "Project",
+    "RadistFake",
+    "RadistFakeError",
+    "RadistFakeProblem",
+    "RecordedRequest",
+    "Room",
+    "Space",
+    "Token",
+]
 
 if TYPE_CHECKING:
     from .api.routes import ENDPOINTS

@@ -13,7 +13,7 @@ from .api import app as api
 from .api import routes
 from .controls import control_plane
 from .controls.faults import FaultPlan, FaultRule, check_endpoint
-from .controls.journal import Journal, RecordedRequest, copy_json, key_hint
+from .controls.journal import Journal, RecordedRequest, key_hint
 from .model.clock import Clock
 from .model.entities import Call, Peer, Project, Room, Space, Token
 from .model.world import World
@@ -77,7 +77,6 @@ class RadistFake:
             project_id, secret_key=secret_key, public_key=public_key,
             connection_limit=connection_limit, room_limit=room_limit,
         )
-        self._room_participant_cap = room_participant_cap
         #: Base of ``participantUrl``/``hostUrl``; ``None`` = the URL the client used.
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
         #: Fail the test at teardown on unroutable requests or internal errors.
@@ -383,7 +382,7 @@ class RadistFake:
             old = self._world
             world = World(
                 seed=self.seed, clock=self.clock, token_ttl=old.token_ttl,
-                reconnect_grace=old.reconnect_grace, room_participant_cap=self._room_participant_cap,
+                reconnect_grace=old.reconnect_grace, room_participant_cap=old.room_participant_cap,
             )
             for project in old.projects.values():
                 fresh = world.add_project(

@@ -72,7 +72,7 @@ def test_factory_gives_the_server_back_to_the_tests_fake(radist_fake: Any, radis
     with radist_fake_factory() as inner:
         assert total(inner) == 0
     assert total(radist_fake) == 1
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(RuntimeError, match="inside the block"):
         with radist_fake_factory():
-            1 / 0
+            raise RuntimeError("inside the block")
     assert total(radist_fake) == 1

@@ -148,3 +148,28 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
+
+
+def test_an_exception_in_the_server_thread_fails_the_test_at_teardown(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import json, urllib.request, urllib.error
+        from pytest_radist.api import handlers
+
+        def test_bug(radist_fake, monkeypatch):
+            def broken(ctx):
+                raise RuntimeError("boom")
+            monkeypatch.setitem(handlers.HANDLERS, "create_room", broken)
+            request = urllib.request.Request(
+                f"{radist_fake.url}/api/v1/projects/{radist_fake.project.id}/rooms", method="POST",
+                headers={"Authorization": "Bearer " + radist_fake.project.secret_key})
+            try:
+                urllib.request.urlopen(request)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 500
+                assert "RuntimeError: boom" in json.loads(exc.read())["error"]
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*internal error on POST /api/v1/projects/test-project/rooms: RuntimeError: boom*"])
