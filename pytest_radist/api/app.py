@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
+from urllib.parse import urlsplit
 
 from .. import errors as E
 from ..model.world import World
@@ -51,6 +52,12 @@ class ApiRequest:
     body: Any = NO_BODY
     #: scheme://host[:port] the client used, for the URLs of spaces
     base_url: str = "http://127.0.0.1"
+
+
+def request_from_url(method: str, url: str, authorization: Optional[str], body: Any) -> ApiRequest:
+    """An :class:`ApiRequest` for a full URL, as the in-process doors receive it."""
+    parts = urlsplit(url)
+    return ApiRequest(method.upper(), parts.path, parts.query, authorization, body, f"{parts.scheme}://{parts.netloc}")
 
 
 @dataclass

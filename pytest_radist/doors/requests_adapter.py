@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import time
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from ..api.app import ApiRequest, parse_body
+from ..api.app import parse_body, request_from_url
 
 if TYPE_CHECKING:
     from ..fake import RadistFake
@@ -51,19 +50,12 @@ class RadistAdapter(BaseAdapter):
         cert: Any = None,
         proxies: Optional[Mapping[str, str]] = None,
     ) -> requests.Response:
-        parts = urlsplit(request.url or "")
         body = request.body.encode() if isinstance(request.body, str) else request.body
-        outcome = self._fake.dispatch(
-            ApiRequest(
-                method=(request.method or "GET").upper(),
-                path=parts.path,
-                query=parts.query,
-                authorization=_text(request.headers.get("Authorization")),
-                body=parse_body(body if isinstance(body, bytes) else None),
-                base_url=f"{parts.scheme}://{parts.netloc}",
-            ),
-            door="requests",
+        api_request = request_from_url(
+            request.method or "GET", request.url or "", _text(request.headers.get("Authorization")),
+            parse_body(body if isinstance(body, bytes) else None),
         )
+        outcome = self._fake.dispatch(api_request, door="requests")
         if outcome.delay:
             limit = _read_timeout(timeout)
             time.sleep(outcome.delay if limit is None else min(outcome.delay, limit))

@@ -6,9 +6,8 @@ import http.client
 import json
 import time
 from typing import TYPE_CHECKING, Any, Mapping, Optional
-from urllib.parse import urlsplit
 
-from ..api.app import NO_BODY, ApiRequest
+from ..api.app import NO_BODY, request_from_url
 from ..controls.journal import copy_json
 
 if TYPE_CHECKING:
@@ -50,15 +49,7 @@ class InProcessTransport:
         headers: Mapping[str, str],
         body: Optional[dict[str, Any]] = None,
     ) -> tuple[int, dict[str, Any]]:
-        parts = urlsplit(url)
-        request = ApiRequest(
-            method=method.upper(),
-            path=parts.path,
-            query=parts.query,
-            authorization=_header(headers, "Authorization"),
-            body=NO_BODY if body is None else copy_json(body),
-            base_url=f"{parts.scheme}://{parts.netloc}",
-        )
+        request = request_from_url(method, url, _header(headers, "Authorization"), NO_BODY if body is None else copy_json(body))
         outcome = self._fake.dispatch(request, door="transport")
         if outcome.delay:
             time.sleep(outcome.delay)
