@@ -234,7 +234,6 @@ class RadistFake:
         """A tombstoned call: mints answer 410 and joins are refused."""
         call = self.make_call(access_control, project=project)
         self.join(call.tokens[0].value).leave()
-        self._world.settle()
         if call.live:  # a reconnect grace is configured: let it run out
             self.clock.advance(self.reconnect_grace)
         return call

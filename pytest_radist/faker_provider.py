@@ -12,16 +12,16 @@ Needs ``faker`` (``pip install 'pytest-radist[faker]'``).
 
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
 from faker import Faker
 from faker.providers import BaseProvider
 
 from .model.entities import ACCESS_CONTROLS, ACCESS_TYPES
+from .model import ids
 from .model.ids import ALPHABET, RANDOM_PART_LENGTH
+from .model.world import slugify
 
-_NON_SLUG = re.compile(r"[^a-z0-9]+")
 _SPACE_WORDS = ("Team", "Daily", "Standup", "Design", "Review", "Sales", "Support", "Board", "Room",
                 "Planning", "Retro", "Sync", "Office", "Hours", "Demo", "Lounge")
 
@@ -39,10 +39,10 @@ class RadistProvider(BaseProvider):
         return f"proj-{self.bothify('????-####').lower()}"
 
     def radist_secret_key(self) -> str:
-        return "rad_sk_" + self._random_part()
+        return ids.SECRET_KEY_PREFIX + self._random_part()
 
     def radist_public_key(self) -> str:
-        return "rad_pk_" + self._random_part()
+        return ids.PUBLIC_KEY_PREFIX + self._random_part()
 
     def radist_call_id(self) -> str:
         return self._uuid()
@@ -54,19 +54,19 @@ class RadistProvider(BaseProvider):
         return self._uuid()
 
     def radist_call_token(self) -> str:
-        return "ct_" + self._random_part()
+        return ids.PARTICIPANT_TOKEN_PREFIX + self._random_part()
 
     def radist_room_token(self) -> str:
-        return "ct_" + self._random_part()
+        return ids.PARTICIPANT_TOKEN_PREFIX + self._random_part()
 
     def radist_reconnect_token(self) -> str:
-        return "rt_" + self._random_part()
+        return ids.RECONNECT_TOKEN_PREFIX + self._random_part()
 
     def radist_peer_id(self) -> str:
-        return "peer_" + self._random_part()
+        return ids.PEER_ID_PREFIX + self._random_part()
 
     def radist_host_token(self) -> str:
-        return "ht_" + self._random_part()
+        return ids.HOST_TOKEN_PREFIX + self._random_part()
 
     def radist_access_control(self) -> str:
         return str(self.random_element(ACCESS_CONTROLS))
@@ -78,7 +78,7 @@ class RadistProvider(BaseProvider):
         return " ".join(self.random_elements(_SPACE_WORDS, length=self.random_int(1, 3), unique=True))
 
     def radist_space_slug(self) -> str:
-        return _NON_SLUG.sub("-", self.radist_space_name().lower()).strip("-")
+        return slugify(self.radist_space_name())
 
 
 def radist_faker(seed: Optional[int] = None, **faker_options: Any) -> Faker:

@@ -141,10 +141,9 @@ def radist_fake_factory(pytestconfig: pytest.Config, radist_server: LoopbackServ
     for each Hypothesis example (or any loop inside one test). Session-scoped,
     so ``@given`` tests may use it; the seed defaults to ``--radist-seed``,
     else 0, so that examples replay exactly."""
-    defaults = fake_settings(pytestconfig, {})
 
     def new_fake(**settings: Any) -> Any:
-        merged = {**defaults, **fake_settings(pytestconfig, settings)}
+        merged = fake_settings(pytestconfig, settings)
         merged.setdefault("seed", 0)
         return _serving(radist_server, merged)
 

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from . import errors as E
 from .api.routes import ENDPOINTS
 from .model.entities import ACCESS_CONTROLS, ACCESS_TYPES
+from .model import ids
+from .model.clock import iso
 from .model.ids import ALPHABET, RANDOM_PART_LENGTH
 
 __all__ = [
@@ -47,12 +49,12 @@ def project_ids() -> st.SearchStrategy[str]:
 
 def secret_keys() -> st.SearchStrategy[str]:
     """``rad_sk_...``"""
-    return _prefixed("rad_sk_")
+    return _prefixed(ids.SECRET_KEY_PREFIX)
 
 
 def public_keys() -> st.SearchStrategy[str]:
     """``rad_pk_...``"""
-    return _prefixed("rad_pk_")
+    return _prefixed(ids.PUBLIC_KEY_PREFIX)
 
 
 def call_ids() -> st.SearchStrategy[str]:
@@ -70,19 +72,19 @@ def space_ids() -> st.SearchStrategy[str]:
 
 def participant_tokens() -> st.SearchStrategy[str]:
     """Call and room participant tokens, ``ct_...``."""
-    return _prefixed("ct_")
+    return _prefixed(ids.PARTICIPANT_TOKEN_PREFIX)
 
 
 def reconnect_tokens() -> st.SearchStrategy[str]:
-    return _prefixed("rt_")
+    return _prefixed(ids.RECONNECT_TOKEN_PREFIX)
 
 
 def peer_ids() -> st.SearchStrategy[str]:
-    return _prefixed("peer_")
+    return _prefixed(ids.PEER_ID_PREFIX)
 
 
 def host_tokens() -> st.SearchStrategy[str]:
-    return _prefixed("ht_")
+    return _prefixed(ids.HOST_TOKEN_PREFIX)
 
 
 def access_controls() -> st.SearchStrategy[str]:
@@ -112,7 +114,7 @@ def timestamps() -> st.SearchStrategy[str]:
     from datetime import datetime, timezone
 
     return st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2099, 12, 31)).map(
-        lambda moment: moment.replace(tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        lambda moment: iso(moment.replace(tzinfo=timezone.utc).timestamp())
     )
 
 

@@ -157,8 +157,3 @@ def handle(fake: RadistFake, request: ApiRequest) -> Answer:
         return exc.status, exc.body
     known = ", ".join(f"{m} {PREFIX}{p}" for m, p in _ROUTES) + f", POST {PREFIX}peers/{{peerId}}/leave|reconnect"
     return 404, {"error": f"Not found. The control plane has: {known}"}
-
-
-def is_control(path: str) -> bool:
-    return path.startswith(PREFIX)
-

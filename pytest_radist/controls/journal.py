@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
+from ..model.ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX
+
 
 def copy_json(value: Any) -> Any:
     """A deep copy of a JSON value, so later mutation by either side cannot
@@ -23,7 +25,7 @@ def key_hint(key: Optional[str]) -> Optional[str]:
     """A key as it may be shown: its prefix and last four characters."""
     if not key:
         return None
-    prefix = key[:7] if key.startswith(("rad_sk_", "rad_pk_")) else ""
+    prefix = next((p for p in (SECRET_KEY_PREFIX, PUBLIC_KEY_PREFIX) if key.startswith(p)), "")
     return f"{prefix}...{key[-4:]}"
 
 

@@ -18,7 +18,7 @@ from typing import Any, Optional
 from .. import errors as E
 from .clock import Clock
 from .entities import ACCESS_CONTROLS, ACCESS_TYPES, Call, Peer, Project, Room, Space, Token
-from .ids import IdFactory
+from .ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX, IdFactory
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 64
@@ -90,8 +90,8 @@ class World:
                 raise ValueError(f"project id must be a non-empty string, got {project_id!r}")
             if project_id in self.projects:
                 raise ValueError(f"project {project_id!r} already exists; pick another id")
-            secret = self._new_key(secret_key, self.ids.secret_key, "rad_sk_")
-            public = self._new_key(public_key, self.ids.public_key, "rad_pk_")
+            secret = self._new_key(secret_key, self.ids.secret_key, SECRET_KEY_PREFIX)
+            public = self._new_key(public_key, self.ids.public_key, PUBLIC_KEY_PREFIX)
             project = Project(
                 self, project_id, [secret], public,
                 _check_limit("connection_limit", connection_limit), _check_limit("room_limit", room_limit),
@@ -103,7 +103,7 @@ class World:
 
     def add_secret_key(self, project: Project, key: Optional[str] = None) -> str:
         with self.lock:
-            secret = self._new_key(key, self.ids.secret_key, "rad_sk_")
+            secret = self._new_key(key, self.ids.secret_key, SECRET_KEY_PREFIX)
             project.secret_keys.append(secret)
             self.key_owner[secret] = project
             return secret
@@ -119,7 +119,7 @@ class World:
 
     def authenticate_secret(self, project_id: str, key: str) -> Project:
         project = self.key_owner.get(key)
-        if project is None or project.id != project_id or not key.startswith("rad_sk_"):
+        if project is None or project.id != project_id or not key.startswith(SECRET_KEY_PREFIX):
             raise E.ApiError(401, E.INVALID_SECRET_KEY)
         return project
 
