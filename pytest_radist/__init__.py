@@ -1,7 +1,7 @@
 """pytest-radist: a stateful, offline fake of the Radist realtime API.
 
 Names are loaded on first use, so that pytest loading the plugin does not pay
-for werkzeug, hypothesis, faker or the SDK.
+for uvicorn, hypothesis, faker or the SDK.
 """
 
 from __future__ import annotations

@@ -16,6 +16,16 @@ INVALID_JSON_BODY = "Invalid JSON body."  # 400 [fake]
 NOT_FOUND = "Not found."  # 404 [fake]
 METHOD_NOT_ALLOWED = "Method not allowed."  # 405 [fake]
 
+# -- the loopback server's own limits: no Radist counterpart, all [fake] -----
+BODY_TOO_LARGE = "Request body too large: at most {limit} bytes."  # 413 [fake]
+URL_TOO_LONG = "Request URL too long: at most {limit} bytes."  # 414 [fake]
+HEADERS_TOO_LARGE = "Request header fields too large."  # 431 [fake]
+TOO_MANY_HEADERS = "Too many request header fields: at most {limit}."  # 431 [fake]
+MALFORMED_REQUEST = "Malformed HTTP request."  # 400 [fake]: framing h11 refuses
+UNSUPPORTED_HTTP_VERSION = "Unsupported HTTP version: use HTTP/1.1."  # 400 [fake]
+REQUEST_TIMEOUT = "Request not received in time: send the whole request within {limit} seconds."  # 408 [fake]
+NO_FAKE_ATTACHED = "No fake is attached to this server."  # 503 [fake]: between tests, not bad input
+
 # -- section 3: P2P calls ---------------------------------------------------
 INVALID_ACCESS_CONTROL = "Invalid accessControl value."  # 400 [fake]
 CONNECTION_LIMIT = "Connection limit reached."  # 429 [doc]

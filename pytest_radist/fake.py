@@ -13,7 +13,7 @@ from .api import app as api
 from .api import routes
 from .controls import control_plane
 from .controls.faults import FaultPlan, FaultRule, check_endpoint
-from .controls.journal import Journal, RecordedRequest, key_hint
+from .controls.journal import DEFAULT_BODY_LIMIT, Journal, RecordedRequest, key_hint
 from .model.clock import Clock
 from .model.entities import Call, Peer, Project, Room, Space, Token
 from .model.world import World
@@ -65,6 +65,8 @@ class RadistFake:
         clock: Optional[Clock] = None,
         public_base_url: Optional[str] = None,
         strict: bool = True,
+        journal_limit: Optional[int] = None,
+        journal_body_limit: Optional[int] = DEFAULT_BODY_LIMIT,
     ) -> None:
         self.seed: int = random.SystemRandom().randrange(2**32) if seed is None else seed
         self.clock = clock or Clock()
@@ -81,7 +83,10 @@ class RadistFake:
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
         #: Fail the test at teardown on unroutable requests or internal errors.
         self.strict = strict
-        self.journal = Journal()
+        #: Every request answered; ``journal_limit`` keeps only the newest
+        #: (``radist-fake`` keeps 10,000), bodies over ``journal_body_limit``
+        #: bytes are kept as an :class:`OmittedBody`.
+        self.journal = Journal(journal_limit, journal_body_limit)
         self._faults = FaultPlan()
         self._problems: list[str] = []
         self._problems_lock = threading.Lock()
@@ -426,7 +431,8 @@ class RadistFake:
             self._apply(rule, outcome, endpoint or "*")
         self.journal.record(RecordedRequest(
             endpoint=endpoint, method=request.method, path=request.path, params=found.params,
-            query=request.query, json=None if request.body is api.NO_BODY else request.body,
+            query=request.query,
+            json=None if request.body is api.NO_BODY else self.journal.body(request.body, request.body_size),
             status=0 if outcome.drop else outcome.status,
             response=None if outcome.drop else (outcome.body if outcome.raw is None else outcome.raw.decode("utf-8", "replace")),
             key_type=response.key_type, key=key_hint(api.bearer(request.authorization)), door=door,

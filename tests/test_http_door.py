@@ -49,11 +49,12 @@ def test_chunked_body_is_read(radist_fake: RadistFake) -> None:
 
 
 @pytest.mark.parametrize("length", ["abc", "-5"])
-def test_bad_content_length_is_no_body(radist_fake: RadistFake, length: str) -> None:
+def test_bad_content_length_is_a_json_400(radist_fake: RadistFake, length: str) -> None:
     request = (f"POST {calls_path(radist_fake)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {radist_fake.project.secret_key}\r\n"
                f"Content-Length: {length}\r\nConnection: close\r\n\r\n").encode()
     status, answer = _send(radist_fake, request)
-    assert status == 200 and answer["accessControl"] == "private"
+    assert status == 400 and answer == {"error": "Malformed HTTP request."}
+    assert radist_fake.requests == []
 
 
 def test_participant_urls_use_the_host_the_client_used(radist_fake: RadistFake) -> None:

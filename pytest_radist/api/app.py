@@ -52,6 +52,8 @@ class ApiRequest:
     body: Any = NO_BODY
     #: scheme://host[:port] the client used, for the URLs of spaces
     base_url: str = "http://127.0.0.1"
+    #: bytes of body on the wire, when a door read them (``None`` in process)
+    body_size: Optional[int] = None
 
 
 def request_from_url(method: str, url: str, authorization: Optional[str], body: Any) -> ApiRequest:

@@ -19,7 +19,9 @@ from ..model.world import World
 DEFAULT_PAGE = 1
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-_POSITIVE_INT = re.compile(r"^[0-9]+$")
+#: page and limit are whole numbers of at most 18 digits (they fit a signed
+#: 64-bit integer) [fake]; longer ones are refused like any other bad value.
+_POSITIVE_INT = re.compile(r"^[0-9]{1,18}$")
 
 
 @dataclass

@@ -59,9 +59,16 @@ def _state(fake: RadistFake, body: dict[str, Any]) -> Answer:
                  "rooms": len(fake.rooms), "spaces": len(fake.spaces), "tokens": len(fake.minted_tokens())}
 
 
+def _jsonable(value: Any) -> Any:
+    """A journaled body as JSON: an omitted or unparsable body as its description."""
+    if isinstance(value, (dict, list, str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
+
+
 def _requests(fake: RadistFake, body: dict[str, Any]) -> Answer:
     return 200, {"requests": [
-        {"endpoint": r.endpoint, "method": r.method, "path": r.path, "query": r.query, "json": r.json,
+        {"endpoint": r.endpoint, "method": r.method, "path": r.path, "query": r.query, "json": _jsonable(r.json),
          "status": r.status, "response": r.response, "keyType": r.key_type, "door": r.door, "at": iso(r.at), "fault": r.fault}
         for r in fake.requests
     ]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
@@ -29,6 +30,21 @@ def key_hint(key: Optional[str]) -> Optional[str]:
     return f"{prefix}...{key[-4:]}"
 
 
+#: Request bodies larger than this many bytes are not kept in the journal.
+DEFAULT_BODY_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class OmittedBody:
+    """Stands in the journal for a request body too large to keep."""
+
+    size: int
+    """Bytes of the body on the wire."""
+
+    def __repr__(self) -> str:
+        return f"<body of {self.size} bytes, not kept>"
+
+
 @dataclass(slots=True)
 class RecordedRequest:
     """One request as the fake saw and answered it."""
@@ -42,7 +58,8 @@ class RecordedRequest:
     """Decoded path parameters (``projectId``, ``callId``...)."""
     query: str
     json: Any
-    """The request body as JSON, ``None`` when there was none."""
+    """The request body as JSON, ``None`` when there was none, an
+    :class:`OmittedBody` when it was larger than the journal keeps."""
     status: int
     response: Any
     """The response body the client was sent (``None`` if it got none)."""
@@ -64,11 +81,26 @@ class RecordedRequest:
 
 
 class Journal:
-    """Thread-safe, append-only list of :class:`RecordedRequest`."""
+    """Thread-safe, append-only list of :class:`RecordedRequest`.
 
-    def __init__(self) -> None:
+    ``max_entries`` keeps only the newest entries (``None``: all, as a test
+    wants); bodies over ``body_limit`` bytes are replaced by an
+    :class:`OmittedBody` (``None``: keep every body)."""
+
+    def __init__(self, max_entries: Optional[int] = None, body_limit: Optional[int] = DEFAULT_BODY_LIMIT) -> None:
+        for name, value in (("max_entries", max_entries), ("body_limit", body_limit)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise ValueError(f"journal {name} must be a positive whole number or None (no limit), got {value!r}")
+        self.max_entries = max_entries
+        self.body_limit = body_limit
         self._lock = threading.Lock()
-        self._entries: list[RecordedRequest] = []
+        self._entries: deque[RecordedRequest] = deque(maxlen=max_entries)
+
+    def body(self, value: Any, size: Optional[int]) -> Any:
+        """What the journal keeps of a request body of ``size`` bytes."""
+        if size is not None and self.body_limit is not None and size > self.body_limit:
+            return OmittedBody(size)
+        return value
 
     def record(self, entry: RecordedRequest) -> None:
         with self._lock:

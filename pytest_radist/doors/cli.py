@@ -8,7 +8,11 @@ import sys
 import threading
 from typing import Optional, Sequence
 
+from .limits import ServerLimits
 from .server import DEFAULT_CLI_PORT, LoopbackServer
+
+#: Journal entries ``radist-fake`` keeps: a long-running server must not grow without bound.
+DEFAULT_JOURNAL_LIMIT = 10_000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--connection-limit", type=int, default=None, help="live calls allowed at once (default: unlimited)")
     parser.add_argument("--token-ttl", type=float, default=3600.0, help="seconds an unused token lives (default: 3600)")
     parser.add_argument("--realtime", action="store_true", help="run the fake's clock on wall time (default: frozen)")
+    limits = ServerLimits()
+    parser.add_argument("--journal-limit", type=int, default=DEFAULT_JOURNAL_LIMIT,
+                        help=f"journal entries kept, the newest (default: {DEFAULT_JOURNAL_LIMIT})")
+    parser.add_argument("--max-body-bytes", type=int, default=limits.max_body_bytes,
+                        help=f"largest request body; more is 413 (default: {limits.max_body_bytes})")
+    parser.add_argument("--read-timeout", type=float, default=limits.read_timeout,
+                        help=f"seconds a client has to send a whole request; then 408 (default: {limits.read_timeout:g})")
     return parser
 
 
@@ -37,9 +48,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         fake = RadistFake(
             seed=args.seed, project_id=args.project_id, secret_key=args.secret_key, public_key=args.public_key,
             connection_limit=args.connection_limit, token_ttl=args.token_ttl, strict=False,
-            clock=Clock(realtime=True) if args.realtime else None,
+            clock=Clock(realtime=True) if args.realtime else None, journal_limit=args.journal_limit,
         )
-        server = LoopbackServer(fake, host=args.host, port=args.port)
+        limits = ServerLimits(max_body_bytes=args.max_body_bytes, read_timeout=args.read_timeout)
+        server = LoopbackServer(fake, host=args.host, port=args.port, limits=limits)
         server.start()
     except (ValueError, OSError) as exc:
         print(f"radist-fake: {exc}", file=sys.stderr)

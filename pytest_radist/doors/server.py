@@ -1,28 +1,30 @@
-"""The loopback HTTP front door: a threaded werkzeug server on 127.0.0.1.
+"""The loopback HTTP front door: uvicorn on 127.0.0.1, in a background thread.
 
-werkzeug is imported when a server starts, not before, so that loading the
-plugin stays cheap.
+One asyncio loop serves every connection (HTTP/1.1 with keep-alive), so
+idle or slow clients cost a socket, not a thread, and a latency fault is an
+awaited timer. ``stop()`` returns within about half a second whatever the
+clients are doing. uvicorn is imported when a server starts, not before, so
+that loading the plugin stays cheap.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import socket
 import threading
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Optional
 
-from ..api.app import ApiRequest, parse_body
+from .limits import ServerLimits
 
 if TYPE_CHECKING:
     from ..fake import RadistFake
-
-StartResponse = Callable[..., Any]
+    from .asgi import ServedApp
 
 #: The port ``radist-fake`` listens on by default (tests always use port 0).
 DEFAULT_CLI_PORT = 8765
-_NO_TARGET = json.dumps({"error": "No fake is attached to this server."}).encode()
+#: Seconds a stopping server lets running requests finish before closing them.
+STOP_GRACE = 0.3
+_START_TIMEOUT = 10.0
 
 
 class LoopbackServer:
@@ -33,17 +35,38 @@ class LoopbackServer:
     pays for a server start.
     """
 
-    def __init__(self, target: Optional[RadistFake] = None, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.target = target
+    def __init__(
+        self,
+        target: Optional[RadistFake] = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: Optional[ServerLimits] = None,
+    ) -> None:
         self.host = host
         self.port = port
-        self._server: Any = None
+        #: What the server accepts and how long it waits (see :class:`ServerLimits`).
+        self.limits = limits or ServerLimits()
+        self._served: Optional[ServedApp] = None
+        self._target = target
+        self._uvicorn: Any = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
 
     @property
+    def target(self) -> Optional[RadistFake]:
+        """The fake that answers; ``None`` answers 503 to every request."""
+        return self._target
+
+    @target.setter
+    def target(self, fake: Optional[RadistFake]) -> None:
+        self._target = fake
+        if self._served is not None:
+            self._served.target = fake
+
+    @property
     def running(self) -> bool:
-        return self._server is not None
+        return self._thread is not None
 
     @property
     def url(self) -> str:
@@ -53,28 +76,85 @@ class LoopbackServer:
         return f"http://{host}:{self.port}"
 
     def start(self) -> None:
+        """Bind and start serving. Raises ``OSError`` (for example address in
+        use) here, in the caller's thread."""
         with self._lock:
-            if self._server is not None:
+            if self._thread is not None:
                 return
-            server = _pooled_server_class()(self.host, self.port, self._wsgi)
-            self.port = server.server_port
-            thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                name=f"radist-fake-server:{self.port}", daemon=True,
-            )
-            thread.start()
-            self._server, self._thread = server, thread
+            sock = _bind(self.host, self.port)
+            try:
+                self.port = sock.getsockname()[1]
+                self._uvicorn, self._served = self._build()
+                self._served.target = self._target
+                ready = threading.Event()
+                failure: list[BaseException] = []
+                thread = threading.Thread(
+                    target=self._run, args=(self._uvicorn, self._served, sock, ready, failure),
+                    name=f"radist-fake-server:{self.port}", daemon=True,
+                )
+                thread.start()
+                if not ready.wait(_START_TIMEOUT) or failure:
+                    raise RuntimeError(f"the loopback server did not start: {failure[0] if failure else 'timed out'}")
+            except BaseException:
+                sock.close()
+                raise
+            self._thread = thread
+
+    def _build(self) -> tuple[Any, ServedApp]:
+        import uvicorn
+
+        from .asgi import RadistApp, ServedApp
+        from .http_protocol import RadistH11Protocol
+
+        served = ServedApp(self.limits)
+        protocol = type("LoopbackProtocol", (RadistH11Protocol,), {"limits": self.limits, "registry": served.connections})
+        config = uvicorn.Config(
+            RadistApp(served, f"{self.host}:{self.port}"),
+            http=protocol, ws="none", lifespan="off", interface="asgi3",
+            log_config=None, access_log=False, proxy_headers=False,
+            server_header=False, date_header=False,
+            timeout_keep_alive=self.limits.keep_alive_timeout,  # type: ignore[arg-type]  # a float works
+            timeout_graceful_shutdown=STOP_GRACE,  # type: ignore[arg-type]
+            h11_max_incomplete_event_size=self.limits.max_head_bytes,
+        )
+        return uvicorn.Server(config), served
+
+    def _run(
+        self, server: Any, served: ServedApp, sock: socket.socket, ready: threading.Event, failure: list[BaseException]
+    ) -> None:
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            served.stopping = asyncio.Event()
+            serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+            while not server.started and not serving.done():
+                await asyncio.sleep(0.001)
+            ready.set()
+            await serving
+            for connection in list(server.server_state.connections):
+                connection.transport.abort()  # what outlived the grace
+
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # reported to start(), or lost at exit
+            failure.append(exc)
+        finally:
+            ready.set()
 
     def stop(self) -> None:
-        """Stop serving and release the port; waits for the server thread."""
+        """Stop serving and release the port. Requests still running get
+        :data:`STOP_GRACE` seconds, then every connection is closed; returns
+        when the server thread has ended."""
         with self._lock:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()  # also joins the worker threads
-        if thread is not None:
-            thread.join(timeout=5)
+            thread, loop, server, served = self._thread, self._loop, self._uvicorn, self._served
+            self._thread = self._loop = self._uvicorn = self._served = None
+        if thread is None or served is None:
+            return
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(_begin_stop, server, served)
+            except RuntimeError:  # the loop closed in between
+                pass
+        thread.join(timeout=5)
 
     def __enter__(self) -> LoopbackServer:
         self.start()
@@ -83,101 +163,34 @@ class LoopbackServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def _wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        fake = self.target
-        if fake is None:
-            start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/json"), ("Content-Length", str(len(_NO_TARGET)))])
-            return [_NO_TARGET]
-        try:
-            request = self._request(environ)
-            outcome = fake.dispatch(request, door="http")
-        except Exception as exc:  # a bug of the fake; never a bare traceback page
-            message = f"internal error in the HTTP front door: {type(exc).__name__}: {exc}"
-            fake.report_problem(message)
-            return _respond(start_response, 500, json.dumps({"error": f"pytest-radist fake: {message}"}).encode())
-        if outcome.delay:
-            threading.Event().wait(outcome.delay)
-        if outcome.drop:
-            sock: socket.socket = environ["werkzeug.socket"]
-            sock.shutdown(socket.SHUT_RDWR)
-            raise ConnectionAbortedError("radist fake: dropped connection (fault injection)")
-        payload = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
-        return _respond(start_response, outcome.status, payload)
 
-    def _request(self, environ: dict[str, Any]) -> ApiRequest:
-        target = environ.get("RAW_URI") or environ.get("PATH_INFO") or "/"
-        if not target.startswith("/"):  # absolute-form request target
-            parts = urlsplit(target)
-            target = parts.path + ("?" + parts.query if parts.query else "")
-        path, _, query = target.partition("?")
-        stream = environ["wsgi.input"]
-        if environ.get("wsgi.input_terminated"):
-            raw = stream.read()
-        else:
-            try:
-                length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
-            except ValueError:
-                length = 0
-            raw = stream.read(length) if length else b""
-        host = environ.get("HTTP_HOST") or f"{self.host}:{self.port}"
-        return ApiRequest(
-            method=environ["REQUEST_METHOD"].upper(),
-            path=path,
-            query=query,
-            authorization=environ.get("HTTP_AUTHORIZATION"),
-            body=parse_body(raw),
-            base_url=f"http://{host}",
-        )
+def _begin_stop(server: Any, served: ServedApp) -> None:
+    """On the server's loop: end latency waits, close the connections whose
+    request is unfinished (now, and once more after a request that was on its
+    way has arrived), and let uvicorn close the idle ones and stop."""
+    if served.stopping is not None:
+        served.stopping.set()
+    _close_unfinished(served)
+    asyncio.get_running_loop().call_later(STOP_GRACE / 2, _close_unfinished, served)
+    server.should_exit = True
 
 
-#: Most requests the server works on at once; more wait for a free worker.
-MAX_WORKERS = 64
+def _close_unfinished(served: ServedApp) -> None:
+    for connection in list(served.connections.values()):
+        cycle = connection.cycle
+        if cycle is not None and not cycle.response_complete:
+            connection.drop()
 
 
-def _pooled_server_class() -> type:
-    """A werkzeug server whose requests run on a pool of reused threads.
-
-    werkzeug's own threaded server starts a thread per request, which costs
-    more than the fake spends answering; reusing threads keeps the loopback
-    door about as cheap as a single-threaded static stub while still serving
-    requests concurrently (racing clients, slow-response faults).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
-
-    class QuietHandler(WSGIRequestHandler):
-        def log(self, type: str, message: str, *args: Any) -> None:
-            pass  # tests should not drown in access logs
-
-    class PooledWSGIServer(BaseWSGIServer):
-        multithread = True
-
-        def __init__(self, host: str, port: int, app: Any) -> None:
-            super().__init__(host, port, app, handler=QuietHandler)
-            self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix=f"radist-fake-worker:{self.server_port}")
-
-        def process_request(self, request: Any, client_address: Any) -> None:
-            self._pool.submit(self._work, request, client_address)
-
-        def _work(self, request: Any, client_address: Any) -> None:
-            try:
-                self.finish_request(request, client_address)
-            except Exception:
-                self.handle_error(request, client_address)
-            finally:
-                self.shutdown_request(request)
-
-        def server_close(self) -> None:
-            super().server_close()
-            self._pool.shutdown(wait=True)
-
-    return PooledWSGIServer
-
-
-_REASONS = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
-
-
-def _respond(start_response: StartResponse, status: int, payload: bytes) -> list[bytes]:
-    start_response(_REASONS.get(status, f"{status} Unknown"), [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
-    return [payload]
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
