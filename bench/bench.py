@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
+import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -92,7 +95,95 @@ def bench_loopback(repeat: int, rounds: int) -> None:
         finally:
             stub.clear()
             stub.stop()
-    row("SDK create_p2p_connection, loopback HTTP", a, "static pytest_httpserver", b, "<= 1.2x")
+    row("SDK create_p2p_connection, loopback HTTP", a, "static pytest_httpserver", b, "<= 1.0x")
+
+
+LOAD_SCRIPT = Path(__file__).resolve().parent / "load.py"
+
+
+def run_load(port: int, requests: list[str], connections: int, seconds: float, cap: int = 0) -> dict[str, Any]:
+    """Drive 127.0.0.1:port from another process (see load.py)."""
+    result = subprocess.run(
+        [sys.executable, str(LOAD_SCRIPT), "127.0.0.1", str(port), str(connections), str(seconds), str(cap)],
+        input=json.dumps(requests), capture_output=True, text=True, check=True, timeout=seconds + 120,
+    )
+    return dict(json.loads(result.stdout))
+
+
+def bench_keep_alive(seconds: float) -> None:
+    """Throughput of many keep-alive clients: a stateful create_call on the
+    fake against the static stub, driven alike, one after the other."""
+    with RadistFake(seed=1) as fake:
+        fake.url  # start
+        ours = [f"POST /api/v1/projects/{fake.project.id}/calls HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: Bearer {fake.project.secret_key}\r\nContent-Length: 0\r\n\r\n"]
+        stub = HTTPServer(host="127.0.0.1", port=0)
+        stub.expect_request("/api/v1/projects/p/calls", method="POST").respond_with_json(STATIC_CALL)
+        stub.start()
+        theirs = ["POST /api/v1/projects/p/calls HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"]
+        try:
+            for connections in (32, 128):
+                a = run_load(fake._server.port, ours, connections, seconds)  # type: ignore[union-attr]
+                b = run_load(stub.port, theirs, connections, seconds)
+                assert set(a["statuses"]) == {"200"} and set(b["statuses"]) == {"200"}, (a, b)
+                print(f"{f'{connections} keep-alive clients, create_call':<46} {a['rate']:>9.0f} /s  "
+                      f"{'static pytest_httpserver':<22} {b['rate']:>9.0f} /s  {a['rate'] / b['rate']:>7.2f}x  target >= 2x throughput")
+                figure(f"  latency p50 / p99 ({connections} clients)", f"{a['p50_ms']:.1f} / {a['p99_ms']:.1f} ms",
+                       f"(stub: {b['p50_ms']:.1f} / {b['p99_ms']:.1f} ms)")
+        finally:
+            stub.clear()
+            stub.stop()
+
+
+def bench_server_start(rounds: int) -> None:
+    """What the first ``radist_fake.url`` of a pytest session costs: from a
+    fresh interpreter with pytest and a fake loaded to the first answer over
+    loopback, the server's imports (asyncio, uvicorn) included."""
+    code = (
+        "import time, pytest, pytest_radist.plugin, urllib.request;"
+        "from pytest_radist import RadistFake; fake = RadistFake(seed=1);"
+        "t = time.perf_counter();"
+        "urllib.request.urlopen(fake.url + '/_radist/state').read();"
+        "print(time.perf_counter() - t); fake.close()"
+    )
+    samples = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+               for _ in range(rounds)]
+    figure("loopback server start to first answer", f"{statistics.median(samples) * 1e3:.1f} ms", "< 100 ms (imports included)")
+
+
+def bench_cli_memory(total: int) -> None:
+    """RSS of a radist-fake process after ``total`` mixed requests: the journal
+    keeps 10,000 entries, so memory levels off."""
+    process = subprocess.Popen([sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", "--seed", "1"],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        settings = {}
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("Serving"):
+                break
+            name, _, value = line.strip().partition("=")
+            settings[name] = value
+        port = int(settings["RADIST_API_BASE_URL"].rsplit(":", 1)[1])
+        auth = f"Authorization: Bearer {settings['RADIST_KEY']}\r\n"
+        calls = f"/api/v1/projects/{settings['RADIST_PROJECT_ID']}/calls"
+        mixed = (
+            [f"POST {calls} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: 28\r\n\r\n"
+             '{"accessControl": "public"} ']
+            + [f"GET {calls}?page={p}&limit=20 HTTP/1.1\r\nHost: x\r\n{auth}\r\n" for p in (1, 2, 3)]
+            + [f"POST /api/v1/p2p/calls/missing/token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {settings['RADIST_PUBLIC_KEY']}\r\nContent-Length: 0\r\n\r\n"]
+            + ["GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"] * 5
+        )
+        rss = []
+        for _ in range(2):
+            result = run_load(port, mixed, 16, 600, total // 2)
+            with open(f"/proc/{process.pid}/status") as status:
+                rss.append(next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) / 1024)
+        figure(f"radist-fake RSS after {total // 2:,} / {total:,} mixed requests", f"{rss[0]:.0f} / {rss[1]:.0f} MB",
+               f"bounded (journal keeps 10,000; {result['rate']:.0f} req/s)")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
 
 
 def bench_fixture(repeat: int, rounds: int) -> None:
@@ -160,6 +251,9 @@ def main() -> None:
     print(f"{'what':<46} {'pytest-radist':>12}  {'baseline':<22} {'':>12}  {'ratio':>8}")
     bench_in_process(300 if args.quick else 3000, rounds)
     bench_loopback(30 if args.quick else 200, rounds)
+    bench_keep_alive(1.0 if args.quick else 5.0)
+    bench_server_start(2 if args.quick else 7)
+    bench_cli_memory(20_000 if args.quick else 100_000)
     bench_fixture(200 if args.quick else 2000, rounds)
     bench_import(3 if args.quick else 9)
     bench_listing(10_000 if args.quick else 100_000, rounds)

@@ -27,6 +27,8 @@ _EXPORTS = {
     "Peer": "pytest_radist.model.entities",
     "FaultRule": "pytest_radist.controls.faults",
     "RecordedRequest": "pytest_radist.controls.journal",
+    "OmittedBody": "pytest_radist.controls.journal",
+    "ServerLimits": "pytest_radist.doors.limits",
     "LoopbackServer": "pytest_radist.doors.server",
     "InProcessTransport": "pytest_radist.doors.transport",
     "ENDPOINTS": "pytest_radist.api.routes",
@@ -41,6 +43,7 @@ __all__ = [
     "InProcessTransport",
     "JoinRefused",
     "LoopbackServer",
+    "OmittedBody",
     "Outcome",
     "Peer",
     "Project",
@@ -49,6 +52,7 @@ __all__ = [
     "RadistFakeProblem",
     "RecordedRequest",
     "Room",
+    "ServerLimits",
     "Space",
     "Token",
 ]
@@ -56,7 +60,8 @@ __all__ = [
 if TYPE_CHECKING:
     from .api.routes import ENDPOINTS
     from .controls.faults import FaultRule
-    from .controls.journal import RecordedRequest
+    from .controls.journal import OmittedBody, RecordedRequest
+    from .doors.limits import ServerLimits
     from .doors.server import LoopbackServer
     from .doors.transport import InProcessTransport
     from .errors import ApiError, JoinRefused, RadistFakeError

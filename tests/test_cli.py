@@ -73,3 +73,72 @@ def test_bad_key_is_a_clean_error(capsys: object) -> None:
     from pytest_radist.doors.cli import main
 
     assert main(["--port", "0", "--secret-key", "nope"]) == 2
+
+
+def _start_cli(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    settings: dict[str, str] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Serving"):
+            break
+        name, _, value = line.strip().partition("=")
+        settings[name] = value
+    return process, settings
+
+
+def test_sigterm_stops_radist_fake_while_clients_hold_connections() -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    process, settings = _start_cli()
+    try:
+        address = urlsplit(settings["RADIST_API_BASE_URL"])
+        idle = socket.create_connection((address.hostname, address.port), timeout=10)
+        half = socket.create_connection((address.hostname, address.port), timeout=10)
+        half.sendall(b"POST /api/v1/projects/test-project/calls HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+        garbage = socket.create_connection((address.hostname, address.port), timeout=10)
+        garbage.sendall(b"\x00\x01 not http\r\n\r\n")
+        assert b'"error"' in garbage.recv(1000)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=10)  # the old server never returned
+        assert process.returncode == 0 and "stopped" in out
+        assert "Traceback" not in err and err.strip() == ""
+        for sock in (idle, half, garbage):
+            sock.close()
+    finally:
+        process.kill()
+
+
+def test_a_port_in_use_is_a_one_line_error() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest_radist.doors.cli", "--port", str(port)],
+            capture_output=True, text=True, timeout=30,
+        )
+    assert result.returncode == 2
+    assert "Address already in use" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_radist_fake_caps_its_journal() -> None:
+    process, settings = _start_cli("--journal-limit", "3")
+    try:
+        base, key = settings["RADIST_API_BASE_URL"], settings["RADIST_KEY"]
+        for _ in range(5):
+            request = urllib.request.Request(base + "/api/v1/projects/test-project/calls", method="POST",
+                                             headers={"Authorization": "Bearer " + key})
+            urllib.request.urlopen(request, timeout=10).close()
+        with urllib.request.urlopen(base + "/_radist/requests", timeout=10) as response:
+            assert len(json.loads(response.read())["requests"]) == 3
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)

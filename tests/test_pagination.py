@@ -34,14 +34,15 @@ def test_limit_is_clamped_to_100(radist_fake: Any, door: str) -> None:
     assert (body["limit"], len(body["calls"]), body["total"]) == (100, 100, 120)
 
 
-@pytest.mark.parametrize("query", ["page=3&limit=5", "page=99999999999999999999"])
+@pytest.mark.parametrize("query", ["page=3&limit=5", "page=999999999999999999"])
 def test_page_past_the_end_is_empty(radist_fake: Any, door: str, query: str) -> None:
     _make_calls(radist_fake, 10)
     status, body = raw(radist_fake, door, "GET", calls_path(radist_fake) + "?" + query)
     assert status == 200 and body["calls"] == [] and body["total"] == 10
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "", "%201", "+1", "%2B1", "1e3", "%EF%BC%91"])
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "", "%201", "+1", "%2B1", "1e3", "%EF%BC%91",
+                                   "9999999999999999999", "9" * 5000])
 def test_invalid_page_and_limit(radist_fake: Any, door: str, value: str) -> None:
     assert raw(radist_fake, door, "GET", calls_path(radist_fake) + f"?page={value}") == (400, {"error": "Invalid page query parameter."})
     assert raw(radist_fake, door, "GET", calls_path(radist_fake) + f"?limit={value}") == (400, {"error": "Invalid limit query parameter."})

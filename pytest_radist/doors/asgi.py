@@ -20,7 +20,7 @@ from .limits import ServerLimits
 
 if TYPE_CHECKING:
     from ..fake import RadistFake
-    from .http_protocol import RadistH11Protocol
+    from .http_protocol import RadistHttpProtocol
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -41,7 +41,7 @@ class ServedApp:
         self.target: Optional[RadistFake] = None
         self.stopping: Optional[asyncio.Event] = None  # made on the server's loop
         #: Open HTTP connections by client address (the protocol keeps it).
-        self.connections: dict[Any, RadistH11Protocol] = {}
+        self.connections: dict[Any, RadistHttpProtocol] = {}
 
     def drop(self, scope: Scope) -> None:
         """Close the connection of this request without an answer."""
@@ -127,12 +127,12 @@ def _refuse_early(scope: Scope, headers: dict[bytes, bytes], limits: ServerLimit
         return 414, E.URL_TOO_LONG.format(limit=limits.max_url_bytes)
     if len(scope["headers"]) > limits.max_headers:
         return 431, E.TOO_MANY_HEADERS.format(limit=limits.max_headers)
-    # h11 refuses an oversized head only while it is incomplete; one that
-    # arrives whole is measured here
+    # the protocol bounds a head that arrives in pieces; one that arrives
+    # whole is measured here
     if sum(len(name) + len(value) for name, value in scope["headers"]) > limits.max_head_bytes:
         return 431, E.HEADERS_TOO_LARGE
     declared = headers.get(b"content-length")
-    if declared is not None and int(declared) > limits.max_body_bytes:  # h11 checked it is digits
+    if declared is not None and int(declared) > limits.max_body_bytes:  # the parser checked it is digits
         return 413, E.BODY_TOO_LARGE.format(limit=limits.max_body_bytes)
     return None
 

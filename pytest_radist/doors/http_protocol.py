@@ -1,11 +1,13 @@
-"""HTTP/1.1 on the wire for the loopback server: uvicorn's h11 protocol,
-answering what h11 refuses with the JSON envelope, and timing out clients
-that never finish a request.
+"""HTTP/1.1 on the wire for the loopback server: uvicorn's httptools
+protocol (llhttp, a C parser), answering what the parser refuses with the
+JSON envelope, bounding request heads, and timing out clients that never
+finish a request.
 
-uvicorn answers framing errors with a plain-text 400 and waits forever for a
-request that never completes; a fake that a test suite or a browser talks to must answer
-``{"error": ...}`` with the right 4xx and must not be held by idle or slow
-sockets. Imported only when a server starts (it imports uvicorn and h11).
+uvicorn answers framing errors with a plain-text 400, lets a request head
+grow without bound and waits forever for a request that never completes; a
+fake that a test suite or a browser talks to must answer ``{"error": ...}``
+with the right 4xx and must not be held by idle or slow sockets. Imported
+only when a server starts (it imports uvicorn and httptools).
 """
 
 from __future__ import annotations
@@ -13,12 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sys
 from http import HTTPStatus
 from typing import Any, ClassVar, Optional
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .. import errors as E
 from .limits import ServerLimits
@@ -43,19 +43,24 @@ def error_response(status: int, message: str) -> bytes:
     return head.encode("ascii") + body
 
 
-class RadistH11Protocol(H11Protocol):
+class RadistHttpProtocol(HttpToolsProtocol):
     """One client connection. :class:`~.server.LoopbackServer` makes a
     subclass per server that sets :attr:`limits` and :attr:`registry`."""
 
     limits: ClassVar[ServerLimits] = ServerLimits()
     #: Open connections by client address, so the app can drop one (a fault).
-    registry: ClassVar[dict[Any, RadistH11Protocol]] = {}
+    registry: ClassVar[dict[Any, RadistHttpProtocol]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.logger = LOGGER
         self._request_timer: Optional[asyncio.TimerHandle] = None
         self._waiting_since: Any = None
+        #: Bytes received towards a request head not yet complete.
+        self._head_bytes = 0
+        self._in_head = False  # between the first byte of a request and its blank line
+        #: Why a parser callback stopped the parse (answered by send_400_response).
+        self._refusal: Optional[tuple[int, str]] = None
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -74,6 +79,32 @@ class RadistH11Protocol(H11Protocol):
         super().on_response_complete()
         if not self.transport.is_closing():
             self._await_request()
+
+    # -- a bound on request heads ----------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # what was fed while the head stays incomplete is all head: the
+        # parser buffers it (an endless header value would grow forever)
+        if self._in_head and not self.transport.is_closing():
+            self._head_bytes += len(data)
+            if self._head_bytes > self.limits.max_head_bytes:
+                if len(self.url) > self.limits.max_url_bytes or not self.headers:
+                    self.answer_and_close(414, E.URL_TOO_LONG.format(limit=self.limits.max_url_bytes))
+                else:
+                    self.answer_and_close(431, E.HEADERS_TOO_LARGE)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+
+    def on_headers_complete(self) -> None:
+        self._in_head, self._head_bytes = False, 0
+        if len(self.url) > self.limits.max_url_bytes:
+            # refuse before uvicorn parses it (the URL parser stops at 64 KiB)
+            self._refusal = (414, E.URL_TOO_LONG.format(limit=self.limits.max_url_bytes))
+            raise ValueError(self._refusal[1])  # stops the parse: see send_400_response
+        super().on_headers_complete()
 
     # -- a deadline for each request ------------------------------------------
 
@@ -98,33 +129,22 @@ class RadistH11Protocol(H11Protocol):
         message = E.REQUEST_TIMEOUT.format(limit=self.limits.read_timeout)
         cycle = self.cycle
         if cycle is self._waiting_since:  # no complete request head yet
-            pending, _ = self.conn.trailing_data
-            if pending:
+            if self._in_head:
                 self.transport.write(error_response(408, message))
             self.transport.close()
         elif cycle is not None and cycle.more_body and not cycle.response_started:  # the body is late
             self.answer_and_close(408, message)
 
-    # -- what h11 refuses ----------------------------------------------------
+    # -- what the parser refuses ----------------------------------------------
 
     def send_400_response(self, msg: str) -> None:
-        # uvicorn calls this from its ``except h11.RemoteProtocolError`` block,
-        # so the error (and h11's status hint: 431 for an oversized head) is
-        # the exception being handled.
-        error = sys.exc_info()[1]
-        status = getattr(error, "error_status_hint", 400) if isinstance(error, h11.RemoteProtocolError) else 400
-        if status == 431:
-            pending, _ = self.conn.trailing_data
-            if len(pending.partition(b"\r\n")[0]) > self.limits.max_url_bytes:  # the request line alone
-                self.answer_and_close(414, E.URL_TOO_LONG.format(limit=self.limits.max_url_bytes))
-            else:
-                self.answer_and_close(431, E.HEADERS_TOO_LARGE)
-        else:
-            self.answer_and_close(400, E.MALFORMED_REQUEST)
+        self.answer_and_close(*(self._refusal or (400, E.MALFORMED_REQUEST)))
 
     def answer_and_close(self, status: Optional[int], message: str = "") -> None:
         """Send a JSON error (unless a response already started, or
         ``status`` is ``None``: a dropped connection) and close."""
+        if self.transport.is_closing():
+            return
         cycle = self.cycle
         in_progress = cycle is not None and not cycle.response_complete
         if status is not None and not (in_progress and cycle.response_started):

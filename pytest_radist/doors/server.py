@@ -104,10 +104,10 @@ class LoopbackServer:
         import uvicorn
 
         from .asgi import RadistApp, ServedApp
-        from .http_protocol import RadistH11Protocol
+        from .http_protocol import RadistHttpProtocol
 
         served = ServedApp(self.limits)
-        protocol = type("LoopbackProtocol", (RadistH11Protocol,), {"limits": self.limits, "registry": served.connections})
+        protocol = type("LoopbackProtocol", (RadistHttpProtocol,), {"limits": self.limits, "registry": served.connections})
         config = uvicorn.Config(
             RadistApp(served, f"{self.host}:{self.port}"),
             http=protocol, ws="none", lifespan="off", interface="asgi3",
@@ -115,7 +115,6 @@ class LoopbackServer:
             server_header=False, date_header=False,
             timeout_keep_alive=self.limits.keep_alive_timeout,  # type: ignore[arg-type]  # a float works
             timeout_graceful_shutdown=STOP_GRACE,  # type: ignore[arg-type]
-            h11_max_incomplete_event_size=self.limits.max_head_bytes,
         )
         return uvicorn.Server(config), served
 
@@ -184,7 +183,10 @@ def _close_unfinished(served: ServedApp) -> None:
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only
+    # when their proto says TCP, and without it Nagle's algorithm meets the
+    # client's delayed ACK and every keep-alive answer waits 40 ms
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
