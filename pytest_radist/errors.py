@@ -8,6 +8,8 @@ these; the API layer turns it into ``{"error": message}`` with its status.
 
 from __future__ import annotations
 
+from typing import Optional
+
 # -- section 2: every endpoint ----------------------------------------------
 MISSING_BEARER = "Missing bearer token."  # 401 [doc]
 INVALID_SECRET_KEY = "Invalid project id or secret key."  # 401 [doc: status; fake: message]
@@ -48,6 +50,45 @@ PASSWORD_REQUIRED = "Password is required for password spaces."  # 400 [fake]
 INVALID_PASSWORD = "Invalid password value."  # 400 [fake]: a password that is not a string
 SPACE_NOT_FOUND = "Space not found."  # 404 [fake]
 
+# -- section 6: signaling sockets, all [fake] ---------------------------------
+BAD_UPGRADE = "Invalid WebSocket handshake."  # 400 [fake]
+NOT_A_SOCKET = "This is a WebSocket endpoint: open it with a WebSocket client (ws://...)."  # 426 [fake]
+ORIGIN_NOT_ALLOWED = "Origin not allowed."  # 4403 [fake]
+REPLACED = "Replaced by a new connection."  # 4409 [fake]
+REMOVED = "Removed from the call."  # 4403 [fake]
+BAD_MESSAGE = "Invalid message: send a JSON object with a known type."  # error frame [fake]
+PEER_NOT_FOUND = "Peer not found."  # 4404 / error frame [fake]
+DISCONNECTED_BY_TEST = "Disconnected by the test."  # 4000 [fake]: a test called peer.leave()
+SERVER_DETACHED = "The fake this socket belonged to is gone."  # 1001 [fake]: the next test began
+
+HOST_NOT_ALLOWED = "Host not allowed: the control plane answers loopback names and the address it was started on."  # 403 [fake]
+CONTROL_NEEDS_JSON = "Control requests that change state must be sent with Content-Type: application/json."  # 415 [fake]
+SECRET_CORS = "Secret-key endpoints answer no CORS: the secret key must stay on the backend."  # 403 [fake]
+
+#: Refusals of a signaling connect, in the order they are checked
+#: (radist-api.md 6.2): the model's reason -> (status, reason word, message).
+#: The socket is closed with code ``4000 + status``.
+SOCKET_REFUSALS: dict[str, tuple[int, str, str]] = {
+    "invalid_key": (401, "invalid_key", "Invalid public key."),
+    "bad_request": (400, "bad_request", "Missing connection parameters."),
+    "unknown": (404, "unknown", "Token not found."),
+    "wrong_project": (404, "unknown", "Token not found."),
+    "terminated": (410, "terminated", "Call has been terminated."),
+    "consumed": (409, "consumed", "Token has already been used."),
+    "expired": (410, "expired", "Token has expired."),
+    "cleared": (409, "cleared", "Token is no longer valid."),
+    "full": (409, "full", "All peers are already connected."),
+    "room_full": (409, "full", "Room is full."),
+    "peer_unknown": (404, "unknown", "Peer not found."),
+    "gone": (404, "unknown", "Peer not found."),
+    "reconnect_token": (401, "reconnect_token", "Invalid reconnect token."),
+}
+
+def socket_reason(status: int) -> str:
+    """The ``reason`` word of an error frame for a status (a fault's)."""
+    return next((word for code, word, _ in SOCKET_REFUSALS.values() if code == status), "error")
+
+
 #: The documented body for each (endpoint, status) pair that Radist can
 #: answer with, used by fault injection to fabricate a faithful error. The
 #: ``"*"`` row holds the errors every endpoint can give.
@@ -70,6 +111,11 @@ DOCUMENTED_ERRORS: dict[str, dict[int, str]] = {
     "update_space": {400: INVALID_SLUG, 401: INVALID_SECRET_KEY, 404: SPACE_NOT_FOUND, 409: SLUG_TAKEN},
     "delete_space": {401: INVALID_SECRET_KEY, 404: SPACE_NOT_FOUND},
     "rotate_space_host_token": {401: INVALID_SECRET_KEY, 404: SPACE_NOT_FOUND},
+    # what a fault with that status makes a signaling socket say [fake]
+    "p2p_signaling": {400: "Missing connection parameters.", 401: INVALID_PUBLIC_KEY, 404: "Token not found.",
+                      409: "Token has already been used.", 410: CALL_TERMINATED},
+    "room_signaling": {400: "Missing connection parameters.", 401: INVALID_PUBLIC_KEY, 404: "Token not found.",
+                       409: "Token has already been used.", 410: "Token has expired."},
 }
 
 
@@ -88,12 +134,14 @@ class RadistFakeError(Exception):
 
 
 class ApiError(RadistFakeError):
-    """An error answer of the Radist API: an HTTP status and its message."""
+    """An error answer of the Radist API: an HTTP status and its message
+    (and, for a refused signaling socket, the ``reason`` word of its frame)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, reason: Optional[str] = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.reason = reason
 
     def __repr__(self) -> str:
         return f"ApiError({self.status}, {self.message!r})"

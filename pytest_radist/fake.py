@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union
+from urllib.parse import urlencode
 
 from . import errors as E
 from .api import app as api
 from .api import routes
 from .controls import control_plane
+from .controls.browser import BrowserPolicy
 from .controls.faults import FaultPlan, FaultRule, check_endpoint
-from .controls.journal import DEFAULT_BODY_LIMIT, Journal, RecordedRequest, key_hint
+from .controls.journal import DEFAULT_BODY_LIMIT, Journal, RecordedRequest, key_hint, redact_query
 from .model.clock import Clock
 from .model.entities import Call, Peer, Project, Room, Space, Token
-from .model.world import World
+from .model.world import PresenceEvent, World
 
 if TYPE_CHECKING:
     from .doors.server import LoopbackServer
@@ -67,6 +70,10 @@ class RadistFake:
         strict: bool = True,
         journal_limit: Optional[int] = None,
         journal_body_limit: Optional[int] = DEFAULT_BODY_LIMIT,
+        allowed_origins: Optional[Sequence[str]] = None,
+        secret_cors: bool = False,
+        control_origins: Optional[Sequence[str]] = None,
+        allowed_hosts: Optional[Sequence[str]] = None,
     ) -> None:
         self.seed: int = random.SystemRandom().randrange(2**32) if seed is None else seed
         self.clock = clock or Clock()
@@ -74,6 +81,10 @@ class RadistFake:
             seed=self.seed, clock=self.clock, token_ttl=token_ttl,
             reconnect_grace=reconnect_grace, room_participant_cap=room_participant_cap,
         )
+        self._presence_listeners: list[Callable[[PresenceEvent], None]] = []
+        self._changes = threading.Condition()
+        self._change_count = 0
+        self._world.listeners.append(self._on_presence)
         #: The default project, created with the fake.
         self.project: Project = self._world.add_project(
             project_id, secret_key=secret_key, public_key=public_key,
@@ -87,6 +98,9 @@ class RadistFake:
         #: (``radist-fake`` keeps 10,000), bodies over ``journal_body_limit``
         #: bytes are kept as an :class:`OmittedBody`.
         self.journal = Journal(journal_limit, journal_body_limit)
+        #: What a browser may do: CORS origins, secret-key CORS, the control
+        #: plane's origins and hosts (radist-api.md 6.5, 6.6).
+        self.browser = BrowserPolicy.build(allowed_origins, secret_cors, control_origins, allowed_hosts)
         self._faults = FaultPlan()
         self._problems: list[str] = []
         self._problems_lock = threading.Lock()
@@ -215,6 +229,90 @@ class RadistFake:
         found = self._world.spaces.get(space) or self.project.spaces_by_slug.get(space)
         if found is None:
             raise KeyError(f"no space with id or slug {space!r}")
+        return found
+
+    def remove_peer(self, peer: Union[Peer, str]) -> Peer:
+        """Remove a peer for good (by object or id): the others get
+        ``peer-left`` reason ``removed``, its socket is closed with 4403."""
+        found = self._peer(peer)
+        found.remove()
+        return found
+
+    def _peer(self, peer: Union[Peer, str]) -> Peer:
+        if isinstance(peer, Peer):
+            return peer
+        found = self._world.peers.get(peer)
+        if found is None:
+            raise KeyError(f"no peer {peer!r}; peers are named peer_... (see fake.peers)")
+        return found
+
+    # -- presence: watching and waiting -----------------------------------------
+
+    def subscribe(self, listener: Callable[[PresenceEvent], None]) -> None:
+        """Call ``listener`` with every :class:`PresenceEvent` (a peer joined
+        or left, a call was tombstoned), from whichever thread made the
+        change, under the state's lock: record it or hand it on, never block."""
+        self._presence_listeners.append(listener)
+
+    def _on_presence(self, event: PresenceEvent) -> None:
+        with self._changes:
+            self._change_count += 1
+            self._changes.notify_all()
+        for listener in list(self._presence_listeners):
+            listener(event)
+
+    def wait_until(self, condition: Callable[[], Any], *, timeout: float = 5.0, what: str = "the condition") -> Any:
+        """Wait, without sleeping blindly, until ``condition()`` is truthy
+        (re-checked on every presence change, and every 50 ms for changes
+        the clock makes); returns its value. Raises ``TimeoutError`` naming
+        ``what`` after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._changes:
+                seen = self._change_count
+            value = condition()
+            if value:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"waited {timeout} s for {what}; it did not happen")
+            with self._changes:
+                if self._change_count == seen:
+                    self._changes.wait(min(remaining, 0.05))
+
+    def wait_for_peers(self, session: Union[Call, Room, str], count: int, *, timeout: float = 5.0) -> list[Peer]:
+        """Wait until ``count`` peers are connected to a call or room (by
+        object or id); returns them."""
+        target = self._session(session)
+        kind = type(target).__name__.lower()
+
+        def connected() -> list[Peer]:
+            peers = target.connected_peers
+            return peers if len(peers) == count else []
+
+        try:
+            result: list[Peer] = self.wait_until(connected, timeout=timeout, what=f"{count} connected peer(s) in {kind} {target.id}")
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}: {len(target.connected_peers)} connected ({[p.id for p in target.connected_peers]})") from None
+        return result
+
+    def wait_for_tombstone(self, call: Union[Call, str], *, timeout: float = 5.0) -> Call:
+        """Wait until a call is tombstoned (by object or id); returns it."""
+        target = self._session(call)
+        if not isinstance(target, Call):
+            raise TypeError(f"{target!r} is a room: rooms are never tombstoned")
+        try:
+            self.wait_until(lambda: not target.live, timeout=timeout, what=f"call {target.id} to be tombstoned")
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}: {len(target.connected_peers)} peer(s) still connected") from None
+        return target
+
+    def _session(self, session: Union[Call, Room, str]) -> Union[Call, Room]:
+        if isinstance(session, (Call, Room)):
+            return session
+        found = self._world.calls.get(session) or self._world.rooms.get(session)
+        if found is None:
+            raise KeyError(f"no call or room {session!r}")
         return found
 
     # -- scenarios: state a test needs, built without going through the API -----
@@ -395,6 +493,7 @@ class RadistFake:
                 )
                 for key in project.secret_keys[1:]:
                     world.add_secret_key(fresh, key)
+            world.listeners.append(self._on_presence)
             self._world = world
             self.project = world.projects[self.project.id]
 
@@ -429,13 +528,16 @@ class RadistFake:
             )
         if rule is not None:
             self._apply(rule, outcome, endpoint or "*")
+        query, key = request.query, key_hint(api.bearer(request.authorization))
+        if found.route is not None and found.route.key == "socket":
+            query, key = redact_query(query)
         self.journal.record(RecordedRequest(
             endpoint=endpoint, method=request.method, path=request.path, params=found.params,
-            query=request.query,
+            query=query,
             json=None if request.body is api.NO_BODY else self.journal.body(request.body, request.body_size),
             status=0 if outcome.drop else outcome.status,
             response=None if outcome.drop else (outcome.body if outcome.raw is None else outcome.raw.decode("utf-8", "replace")),
-            key_type=response.key_type, key=key_hint(api.bearer(request.authorization)), door=door,
+            key_type=response.key_type, key=key, door=door,
             at=self.clock.time(), fault=None if rule is None else rule.describe(),
         ))
         return outcome
@@ -486,6 +588,32 @@ class RadistFake:
             self._server = LoopbackServer(self)
             self._owns_server = True
         return self._server.url
+
+    def signaling_url(self, token: Union[Token, str], *, public_key: Optional[str] = None) -> str:
+        """The signaling socket URL that joins with ``token`` (a call or room
+        token), on the loopback server: ``ws://127.0.0.1:<port>/api/v1/...``.
+        The public key defaults to the token's project's."""
+        found = token if isinstance(token, Token) else self._world.tokens.get(token)
+        if found is None:
+            raise KeyError(f"no token {token!r} was minted by this fake")
+        key = public_key or self._world.projects[found.project_id].public_key
+        name = "callToken" if found.kind == "call" else "roomToken"
+        return f"{self._socket_base(found.kind)}?{urlencode({'publicKey': key, name: found.value})}"
+
+    def reconnect_url(self, peer: Union[Peer, str], *, reconnect_token: Optional[str] = None) -> str:
+        """The signaling socket URL that reconnects ``peer`` with its current
+        (or the given) reconnect token."""
+        found = self._peer(peer)
+        kind = "call" if isinstance(found.session, Call) else "room"
+        query = {
+            "publicKey": found.session.project.public_key, f"{kind}Id": found.session.id,
+            "peerId": found.id, "reconnectToken": reconnect_token or found.reconnect_token,
+        }
+        return f"{self._socket_base(kind)}?{urlencode(query)}"
+
+    def _socket_base(self, kind: str) -> str:
+        path = "/api/v1/p2p/signaling/ws" if kind == "call" else "/api/v1/rooms/signaling/ws"
+        return "ws" + self.url[len("http"):] + path
 
     def serve_on(self, server: LoopbackServer) -> None:
         """Answer the requests of a shared ``server`` (the pytest plugin's)."""

@@ -36,7 +36,7 @@ def test_radist_fake_serves_prints_credentials_and_stops_on_ctrl_c() -> None:
         with urllib.request.urlopen(create, timeout=10) as response:
             assert json.loads(response.read())["accessControl"] == "private"
         # a client in another process injects a fault through the control plane
-        fault = urllib.request.Request(base + "/_radist/faults", method="POST",
+        fault = urllib.request.Request(base + "/_radist/faults", method="POST", headers={"Content-Type": "application/json"},
                                        data=json.dumps({"endpoint": "create_call", "status": 503}).encode())
         urllib.request.urlopen(fault, timeout=10).close()
         with pytest.raises(urllib.error.HTTPError) as refused:

@@ -10,7 +10,10 @@ from .helpers import calls_path, raw
 
 
 def control(fake: RadistFake, method: str, path: str, door: str = "http", **body: Any) -> tuple[int, Any]:
-    return raw(fake, door, method, "/_radist/" + path, key=None, **({"json": body} if body else {}))
+    """A control request; state changes carry ``Content-Type: application/json``
+    even without a body, as the control plane's guard asks."""
+    payload: dict[str, Any] = {"json": body} if body else {} if method == "GET" else {"body": b""}
+    return raw(fake, door, method, "/_radist/" + path, key=None, **payload)
 
 
 def test_faults_journal_and_clock_over_http(radist_fake: RadistFake) -> None:

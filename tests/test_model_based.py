@@ -63,10 +63,10 @@ class Reference:
             return "unknown"
         state = self.token_state(value)
         call_id = self.tokens[value]["call"]
+        if not self.live(call_id):  # radist-api.md 6.2: terminated comes first
+            return "terminated"
         if state in ("consumed", "expired"):
             return state
-        if not self.live(call_id):
-            return "terminated"
         if state == "cleared":
             return state
         if len(self.connected[call_id]) >= 2:

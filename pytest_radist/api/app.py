@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from .. import errors as E
 from ..model.world import World
-from . import routes
+from . import routes, signaling
 from .handlers import HANDLERS, Context
 
 
@@ -54,6 +54,8 @@ class ApiRequest:
     base_url: str = "http://127.0.0.1"
     #: bytes of body on the wire, when a door read them (``None`` in process)
     body_size: Optional[int] = None
+    #: a WebSocket upgrade (the signaling sockets answer nothing else)
+    websocket: bool = False
 
 
 def request_from_url(method: str, url: str, authorization: Optional[str], body: Any) -> ApiRequest:
@@ -84,8 +86,9 @@ def bearer(authorization: Optional[str]) -> Optional[str]:
     return token
 
 
-def error(status: int, message: str, endpoint: Optional[str] = None) -> ApiResponse:
-    return ApiResponse(status, {"error": message}, endpoint)
+def error(status: int, message: str, endpoint: Optional[str] = None, reason: Optional[str] = None) -> ApiResponse:
+    body = {"error": message} if reason is None else {"error": message, "reason": reason}
+    return ApiResponse(status, body, endpoint)
 
 
 def handle(
@@ -105,6 +108,8 @@ def handle(
     if not found.method_allowed:
         return error(405, E.METHOD_NOT_ALLOWED)
     endpoint = route.endpoint
+    if route.key == "socket":
+        return _socket(world, request, endpoint)
     key = bearer(request.authorization)
     if key is None:
         return error(401, E.MISSING_BEARER, endpoint)
@@ -127,4 +132,16 @@ def handle(
         response = error(exc.status, exc.message, endpoint)
     response.key_type = route.key
     response.project_id = project.id
+    return response
+
+
+def _socket(world: World, request: ApiRequest, endpoint: str) -> ApiResponse:
+    """A signaling handshake: ``welcome`` (200) or a refusal with its reason."""
+    if not request.websocket:
+        return error(426, E.NOT_A_SOCKET, endpoint)
+    try:
+        response = ApiResponse(200, signaling.connect(world, endpoint, request.query), endpoint)
+    except E.ApiError as exc:
+        return error(exc.status, exc.message, endpoint, exc.reason)
+    response.key_type = "public"
     return response

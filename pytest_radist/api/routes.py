@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 from urllib.parse import unquote
 
-KeyKind = Literal["secret", "public"]
+#: ``socket``: a signaling WebSocket, authenticated by its ``publicKey`` query parameter.
+KeyKind = Literal["secret", "public", "socket"]
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,21 @@ ROUTES: tuple[Route, ...] = (
     Route("rotate_space_host_token", "POST", "/api/v1/projects/{projectId}/spaces/{spaceId}/rotate-host-token", "secret"),
 )
 
-#: Every canonical endpoint name, in the order of ``radist-api.md``.
+#: The signaling WebSockets (radist-api.md section 6): HTTP ``GET`` upgrades.
+SOCKET_ROUTES: tuple[Route, ...] = (
+    Route("p2p_signaling", "GET", "/api/v1/p2p/signaling/ws", "socket"),
+    Route("room_signaling", "GET", "/api/v1/rooms/signaling/ws", "socket"),
+)
+
+#: Every canonical REST endpoint name, in the order of ``radist-api.md``.
 ENDPOINTS: tuple[str, ...] = tuple(route.endpoint for route in ROUTES)
+#: The signaling sockets' endpoint names (journal, fault rules).
+SOCKET_ENDPOINTS: tuple[str, ...] = tuple(route.endpoint for route in SOCKET_ROUTES)
 
 # segment count -> [(route, ((index, static text) ...), ((index, param name) ...))]
 _Compiled = tuple[Route, tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]
 _BY_LENGTH: dict[int, list[_Compiled]] = {}
-for _route in ROUTES:
+for _route in ROUTES + SOCKET_ROUTES:
     _statics = tuple((i, s) for i, s in enumerate(_route.segments) if not s.startswith("{"))
     _params = tuple((i, s[1:-1]) for i, s in enumerate(_route.segments) if s.startswith("{"))
     _BY_LENGTH.setdefault(len(_route.segments), []).append((_route, _statics, _params))

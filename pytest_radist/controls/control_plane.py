@@ -16,6 +16,7 @@ shadowed, and control requests are not journaled.
 | POST   /_radist/reset                  | ``{"state": true}`` also wipes state   |
 | POST   /_radist/join                   | ``{"token": "ct_...", "publicKey"?}``  |
 | POST   /_radist/peers/{peerId}/leave   |                                        |
+| POST   /_radist/peers/{peerId}/remove  |                                        |
 | POST   /_radist/peers/{peerId}/reconnect | ``{"reconnectToken"?}``              |
 """
 
@@ -46,7 +47,8 @@ class ControlError(Exception):
 
 def _peer_json(peer: Peer) -> dict[str, Any]:
     session = "callId" if isinstance(peer.session, Call) else "roomId"
-    return {"peerId": peer.id, "reconnectToken": peer.reconnect_token, session: peer.session.id, "connected": peer.connected}
+    return {"peerId": peer.id, "reconnectToken": peer.reconnect_token, session: peer.session.id,
+            "connected": peer.connected, "gone": peer.gone}
 
 
 def _state(fake: RadistFake, body: dict[str, Any]) -> Answer:
@@ -127,6 +129,8 @@ def _peer_action(action: str) -> Callable[[RadistFake, dict[str, Any], str], Ans
         try:
             if action == "leave":
                 peer.leave()
+            elif action == "remove":
+                peer.remove()
             else:
                 peer.reconnect(body.get("reconnectToken"))
         except JoinRefused as refused:
@@ -146,7 +150,7 @@ _ROUTES: dict[tuple[str, str], Callable[[RadistFake, dict[str, Any]], Answer]] =
     ("POST", "reset"): _reset,
     ("POST", "join"): _join,
 }
-_PEER_ROUTES = {"leave": _peer_action("leave"), "reconnect": _peer_action("reconnect")}
+_PEER_ROUTES = {action: _peer_action(action) for action in ("leave", "remove", "reconnect")}
 
 
 def handle(fake: RadistFake, request: ApiRequest) -> Answer:
@@ -162,5 +166,5 @@ def handle(fake: RadistFake, request: ApiRequest) -> Answer:
             return _PEER_ROUTES[parts[2]](fake, body, unquote(parts[1]))
     except ControlError as exc:
         return exc.status, exc.body
-    known = ", ".join(f"{m} {PREFIX}{p}" for m, p in _ROUTES) + f", POST {PREFIX}peers/{{peerId}}/leave|reconnect"
+    known = ", ".join(f"{m} {PREFIX}{p}" for m, p in _ROUTES) + f", POST {PREFIX}peers/{{peerId}}/leave|remove|reconnect"
     return 404, {"error": f"Not found. The control plane has: {known}"}

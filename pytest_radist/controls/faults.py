@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..api.routes import ENDPOINTS
+from ..api.routes import ENDPOINTS, SOCKET_ENDPOINTS
 
 
 @dataclass
@@ -59,12 +59,13 @@ class FaultRule:
 
 
 def check_endpoint(endpoint: str) -> str:
-    if endpoint == "*" or endpoint in ENDPOINTS:
+    known = ENDPOINTS + SOCKET_ENDPOINTS
+    if endpoint == "*" or endpoint in known:
         return endpoint
-    hint = difflib.get_close_matches(str(endpoint), ENDPOINTS, n=1)
+    hint = difflib.get_close_matches(str(endpoint), known, n=1)
     suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
     raise ValueError(
-        f"unknown endpoint {endpoint!r}.{suggestion} Use '*' or one of: {', '.join(ENDPOINTS)}"
+        f"unknown endpoint {endpoint!r}.{suggestion} Use '*' or one of: {', '.join(known)}"
     )
 
 

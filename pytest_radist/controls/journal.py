@@ -6,6 +6,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
+from urllib.parse import parse_qsl, urlencode
 
 from ..model.ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX
 
@@ -45,6 +46,15 @@ class OmittedBody:
         return f"<body of {self.size} bytes, not kept>"
 
 
+def redact_query(query: str) -> tuple[str, Optional[str]]:
+    """A socket's query with its ``publicKey`` redacted, and that key's hint."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    key = next((value for name, value in pairs if name == "publicKey"), None)
+    if key is None:
+        return query, None
+    return urlencode([(n, key_hint(v) or "" if n == "publicKey" else v) for n, v in pairs], safe="."), key_hint(key)
+
+
 @dataclass(slots=True)
 class RecordedRequest:
     """One request as the fake saw and answered it."""
@@ -57,6 +67,7 @@ class RecordedRequest:
     params: dict[str, str]
     """Decoded path parameters (``projectId``, ``callId``...)."""
     query: str
+    """Raw query string (a socket's ``publicKey`` redacted)."""
     json: Any
     """The request body as JSON, ``None`` when there was none, an
     :class:`OmittedBody` when it was larger than the journal keeps."""
@@ -66,9 +77,10 @@ class RecordedRequest:
     key_type: Optional[str]
     """``"secret"`` or ``"public"`` if a key authenticated it, else ``None``."""
     key: Optional[str]
-    """The bearer key, redacted to its prefix and last four characters."""
+    """The bearer key (a socket's ``publicKey``), redacted to its prefix
+    and last four characters."""
     door: str
-    """``"transport"`` (in process) or ``"http"``."""
+    """``"transport"`` (in process), ``"requests"``, ``"http"`` or ``"socket"``."""
     at: float
     """Fake-clock time of the request (epoch seconds)."""
     fault: Optional[str] = None

@@ -1,8 +1,12 @@
-"""The loopback server's application: HTTP requests in, the fake's answers out.
+"""The loopback server's application: HTTP requests and signaling sockets
+in, the fake's answers out.
 
 An ASGI application served by uvicorn (see :mod:`.server`). It only
 translates: limits first (414, 431, 413, each as ``{"error": ...}``), then
-the request goes through :meth:`RadistFake.dispatch` like every other door.
+what a browser may do (CORS, the control plane's Host and Content-Type
+guard, see :mod:`..controls.browser`), then the request goes through
+:meth:`RadistFake.dispatch` like every other door. A signaling socket's
+handshake is dispatched the same way; :mod:`.signaling` runs it afterwards.
 Fault latency is awaited here, never slept on a thread, and ends early when
 the client leaves or the server stops.
 """
@@ -15,12 +19,16 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Union
 from urllib.parse import urlsplit
 
 from .. import errors as E
-from ..api.app import ApiRequest, parse_body
+from ..api import routes
+from ..api.app import NO_BODY, ApiRequest, parse_body
+from ..controls.browser import Audience
+from ..controls.control_plane import PREFIX as CONTROL_PREFIX
 from .limits import ServerLimits
+from .signaling import SignalingHub, SocketPeer
 
 if TYPE_CHECKING:
     from ..fake import RadistFake
-    from .http_protocol import RadistHttpProtocol
+    from .protocols import RadistHttpProtocol, RadistWebSocketProtocol
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -36,16 +44,21 @@ class ServedApp:
     """What the server hands the application: the fake to answer from, the
     limits, and how to drop a connection or notice that the server stops."""
 
-    def __init__(self, limits: ServerLimits) -> None:
+    def __init__(self, limits: ServerLimits, host: str) -> None:
         self.limits = limits
+        #: The address the server was started on (for the Host guard).
+        self.host = host
         self.target: Optional[RadistFake] = None
         self.stopping: Optional[asyncio.Event] = None  # made on the server's loop
-        #: Open HTTP connections by client address (the protocol keeps it).
+        #: Open HTTP connections and sockets by client address (the protocols keep them).
         self.connections: dict[Any, RadistHttpProtocol] = {}
+        self.sockets: dict[Any, RadistWebSocketProtocol] = {}
+        self.hub = SignalingHub()
 
     def drop(self, scope: Scope) -> None:
         """Close the connection of this request without an answer."""
-        connection = self.connections.get(scope.get("client"))
+        registry: dict[Any, Any] = self.sockets if scope["type"] == "websocket" else self.connections
+        connection = registry.get(scope.get("client"))
         if connection is not None:
             connection.drop()
 
@@ -58,13 +71,12 @@ class RadistApp:
         self.default_host = default_host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            if self.served.stopping is not None and self.served.stopping.is_set():
-                self.served.drop(scope)
-                return
+        if self.served.stopping is not None and self.served.stopping.is_set():
+            self.served.drop(scope)
+        elif scope["type"] == "http":
             await self._http(scope, receive, send)
-        elif scope["type"] == "websocket":  # no socket endpoint yet
-            await send({"type": "websocket.close", "code": 1008})
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limits = self.served.limits
@@ -83,8 +95,21 @@ class RadistApp:
         if fake is None:
             await _respond(send, 503, {"error": E.NO_FAKE_ATTACHED})
             return
+        path = _path(scope)
+        origin = _text(headers.get(b"origin"))
+        host = _text(headers.get(b"host"))
+        policy = fake.browser
+        host_allowed = policy.host_allowed(host, self.served.host)
+        if scope["method"] == "OPTIONS" and origin is not None and b"access-control-request-method" in headers:
+            await self._preflight(send, fake, path, origin, _text(headers[b"access-control-request-method"]) or "")
+            return
+        if path.startswith(CONTROL_PREFIX):
+            guard = _guard_control(scope["method"], headers, host_allowed)
+            if guard is not None:
+                await _respond(send, guard[0], {"error": guard[1]})
+                return
         try:
-            request = _api_request(scope, headers, body, self.default_host)
+            request = _api_request(scope, path, headers, body, host if host and host_allowed else self.default_host)
             outcome = fake.dispatch(request, door="http")
         except Exception as exc:  # a bug of the fake; never a bare traceback page
             message = f"internal error in the HTTP front door: {type(exc).__name__}: {exc}"
@@ -97,7 +122,57 @@ class RadistApp:
         if outcome.drop:
             self.served.drop(scope)
             return
-        await _respond(send, outcome.status, outcome.body, raw=outcome.raw)
+        audience = _audience(scope["method"], path)
+        extra = policy.cors_headers(origin, audience) if audience is not None else []
+        await _respond(send, outcome.status, outcome.body, raw=outcome.raw, extra=extra)
+
+    async def _preflight(self, send: Send, fake: RadistFake, path: str, origin: str, method: str) -> None:
+        """A CORS preflight: answered here, never journaled (radist-api.md 6.5)."""
+        audience = _audience(method.upper(), path)
+        if audience is None or not fake.browser.origin_allowed(origin, audience):
+            message = E.SECRET_CORS if audience == "secret" else E.ORIGIN_NOT_ALLOWED
+            await _respond(send, 403, {"error": message})
+            return
+        await send({"type": "http.response.start", "status": 204, "headers": fake.browser.preflight_headers(origin, audience)})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()  # websocket.connect
+        path = _path(scope)
+        found = routes.match("GET", path)
+        if found.route is None or found.route.key != "socket":
+            await send({"type": "websocket.close"})  # not a socket endpoint: 403 to the upgrade
+            return
+        headers = _headers(scope)
+        fake = self.served.target
+        origin = _text(headers.get(b"origin"))
+        if fake is None:
+            await _refuse_socket(send, 503, "error", E.NO_FAKE_ATTACHED)
+            return
+        if origin is not None and not fake.browser.origin_allowed(origin, "client"):
+            await _refuse_socket(send, 403, "origin", E.ORIGIN_NOT_ALLOWED)
+            return
+        self.served.hub.watch(fake)
+        request = ApiRequest("GET", path, scope["query_string"].decode("latin-1"), None, NO_BODY,
+                             f"http://{self.default_host}", websocket=True)
+        outcome = fake.dispatch(request, door="socket")
+        if outcome.delay and not await self._pause(outcome.delay, receive):
+            self.served.drop(scope)
+            return
+        if outcome.drop:
+            self.served.drop(scope)
+            return
+        body = outcome.body or {}
+        if outcome.raw is not None:  # a malformed answer: the raw text, then an abnormal close
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.send", "text": outcome.raw.decode("utf-8", "replace")})
+            await send({"type": "websocket.close", "code": 1011})
+        elif outcome.status != 200:
+            await _refuse_socket(send, outcome.status, body.get("reason") or E.socket_reason(outcome.status), body.get("error", ""))
+        else:
+            peer = fake.peers[body["peerId"]]
+            await send({"type": "websocket.accept"})
+            await self.served.hub.serve(SocketPeer(peer, fake), json.dumps(body), receive, send)
 
     async def _pause(self, seconds: float, receive: Receive) -> bool:
         """Wait out a latency fault. ``False`` if the client disconnected or
@@ -117,6 +192,46 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
     for name, value in scope["headers"]:
         found.setdefault(name, value)
     return found
+
+
+def _text(value: Optional[bytes]) -> Optional[str]:
+    return None if value is None else value.decode("latin-1")
+
+
+def _path(scope: Scope) -> str:
+    """The raw (still percent-encoded) path of the request target."""
+    target = str(scope["raw_path"].decode("latin-1"))
+    if not target.startswith("/"):  # absolute-form request target
+        target = urlsplit(target).path or "/"
+    return target
+
+
+def _audience(method: str, path: str) -> Optional[Audience]:
+    """Whose rules a browser request falls under, if any."""
+    if path.startswith(CONTROL_PREFIX):
+        return "control"
+    route = routes.match(method, path).route
+    if route is None:
+        return None
+    return "secret" if route.key == "secret" else "client"
+
+
+def _guard_control(method: str, headers: dict[bytes, bytes], host_allowed: bool) -> Optional[Refusal]:
+    """The control plane's guard against web pages (radist-api.md 6.6)."""
+    if not host_allowed:
+        return 403, E.HOST_NOT_ALLOWED
+    if method not in ("GET", "HEAD"):
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type != b"application/json":
+            return 415, E.CONTROL_NEEDS_JSON
+    return None
+
+
+async def _refuse_socket(send: Send, status: int, reason: str, message: str) -> None:
+    """Accept (a browser cannot read a refused handshake), say why, close."""
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.send", "text": json.dumps({"type": "error", "reason": reason, "error": message})})
+    await send({"type": "websocket.close", "code": 4000 + status, "reason": message})
 
 
 def _refuse_early(scope: Scope, headers: dict[bytes, bytes], limits: ServerLimits) -> Optional[Refusal]:
@@ -155,28 +270,24 @@ async def _read_body(receive: Receive, limit: int) -> Union[bytes, Refusal, None
             return b"".join(chunks)
 
 
-def _api_request(scope: Scope, headers: dict[bytes, bytes], body: bytes, default_host: str) -> ApiRequest:
-    target = scope["raw_path"].decode("latin-1")
-    if not target.startswith("/"):  # absolute-form request target
-        target = urlsplit(target).path or "/"
-    authorization = headers.get(b"authorization")
-    host = headers.get(b"host")
+def _api_request(scope: Scope, path: str, headers: dict[bytes, bytes], body: bytes, host: str) -> ApiRequest:
     return ApiRequest(
         method=scope["method"].upper(),
-        path=target,
+        path=path,
         query=scope["query_string"].decode("latin-1"),
-        authorization=None if authorization is None else authorization.decode("latin-1"),
+        authorization=_text(headers.get(b"authorization")),
         body=parse_body(body),
-        base_url=f"http://{host.decode('latin-1') if host else default_host}",
+        base_url=f"http://{host}",
         body_size=len(body),
     )
 
 
 async def _respond(
-    send: Send, status: int, body: Optional[dict[str, Any]], *, raw: Optional[bytes] = None, close: bool = False
+    send: Send, status: int, body: Optional[dict[str, Any]], *, raw: Optional[bytes] = None, close: bool = False,
+    extra: Optional[list[tuple[bytes, bytes]]] = None,
 ) -> None:
     payload = raw if raw is not None else json.dumps(body).encode()
-    headers = [_JSON, (b"content-length", str(len(payload)).encode())]
+    headers = [_JSON, (b"content-length", str(len(payload)).encode())] + (extra or [])
     if close:  # the body may be unread: do not parse what follows as a request
         headers.append(_CLOSE)
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: The port ``radist-fake`` listens on by default (tests always use port 0).
 DEFAULT_CLI_PORT = 8765
+#: Largest signaling frame; a larger one closes the socket with 1009 (radist-api.md 6.3).
+SOCKET_MAX_FRAME = 64 * 1024
 #: Seconds a stopping server lets running requests finish before closing them.
 STOP_GRACE = 0.3
 _START_TIMEOUT = 10.0
@@ -60,9 +62,16 @@ class LoopbackServer:
 
     @target.setter
     def target(self, fake: Optional[RadistFake]) -> None:
-        self._target = fake
-        if self._served is not None:
-            self._served.target = fake
+        previous, self._target = self._target, fake
+        served, loop = self._served, self._loop
+        if served is not None:
+            served.target = fake
+            if previous is not None and previous is not fake and loop is not None:
+                # the previous test's sockets belong to a fake that is gone
+                try:
+                    loop.call_soon_threadsafe(served.hub.detach_all)
+                except RuntimeError:  # the loop closed in between
+                    pass
 
     @property
     def running(self) -> bool:
@@ -104,13 +113,15 @@ class LoopbackServer:
         import uvicorn
 
         from .asgi import RadistApp, ServedApp
-        from .http_protocol import RadistHttpProtocol
+        from .protocols import RadistHttpProtocol, RadistWebSocketProtocol
 
-        served = ServedApp(self.limits)
-        protocol = type("LoopbackProtocol", (RadistHttpProtocol,), {"limits": self.limits, "registry": served.connections})
+        served = ServedApp(self.limits, self.host)
+        http = type("LoopbackProtocol", (RadistHttpProtocol,), {"limits": self.limits, "registry": served.connections})
+        ws = type("LoopbackSocketProtocol", (RadistWebSocketProtocol,), {"registry": served.sockets})
         config = uvicorn.Config(
             RadistApp(served, f"{self.host}:{self.port}"),
-            http=protocol, ws="none", lifespan="off", interface="asgi3",
+            http=http, ws=ws, ws_max_size=SOCKET_MAX_FRAME, ws_ping_interval=None, ws_ping_timeout=None,
+            lifespan="off", interface="asgi3",
             log_config=None, access_log=False, proxy_headers=False,
             server_header=False, date_header=False,
             timeout_keep_alive=self.limits.keep_alive_timeout,  # type: ignore[arg-type]  # a float works
@@ -122,7 +133,7 @@ class LoopbackServer:
         self, server: Any, served: ServedApp, sock: socket.socket, ready: threading.Event, failure: list[BaseException]
     ) -> None:
         async def serve() -> None:
-            self._loop = asyncio.get_running_loop()
+            self._loop = served.hub.loop = asyncio.get_running_loop()
             served.stopping = asyncio.Event()
             serving = asyncio.ensure_future(server.serve(sockets=[sock]))
             while not server.started and not serving.done():

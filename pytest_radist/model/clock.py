@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 #: Where a frozen clock starts unless told otherwise.
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -34,6 +36,19 @@ class Clock:
             self._offset = 0.0 if start is None else _to_epoch(start) - time.time()
         else:
             self._frozen = _to_epoch(start or DEFAULT_START)
+        self._listeners: list[weakref.WeakMethod[Callable[[], None]]] = []
+
+    def on_change(self, method: Callable[[], None]) -> None:
+        """Call the bound ``method`` after each :meth:`advance` and :meth:`set`
+        (held weakly: a world that is gone is not kept alive by its clock)."""
+        self._listeners.append(weakref.WeakMethod(method))
+
+    def _changed(self) -> None:
+        alive = [(ref, ref()) for ref in self._listeners]
+        self._listeners = [ref for ref, method in alive if method is not None]
+        for _, method in alive:
+            if method is not None:
+                method()
 
     def time(self) -> float:
         """Seconds since the epoch, as a float."""
@@ -55,6 +70,7 @@ class Clock:
                 self._offset += delta
             else:
                 self._frozen += delta
+        self._changed()
         return self.now()
 
     def set(self, moment: datetime) -> datetime:
@@ -66,6 +82,7 @@ class Clock:
                 self._offset = target - time.time()
             else:
                 self._frozen = target
+        self._changed()
         return self.now()
 
     def __repr__(self) -> str:

@@ -125,7 +125,7 @@ class Token:
 class Peer:
     """A simulated participant connected (or once connected) to a call or room."""
 
-    __slots__ = ("_world", "id", "session", "token", "reconnect_token", "connected", "connected_since", "joined", "left", "is_host")
+    __slots__ = ("_world", "id", "session", "token", "reconnect_token", "connected", "connected_since", "joined", "left", "is_host", "gone")
 
     def __init__(self, world: World, peer_id: str, session: Call | Room, token: Optional[Token], reconnect_token: str) -> None:
         self._world = world
@@ -140,6 +140,8 @@ class Peer:
         self.left: Optional[float] = None
         #: Joined a space with its host token.
         self.is_host = False
+        #: Left for good (its socket sent ``leave``) or removed: it cannot reconnect.
+        self.gone = False
 
     @property
     def call(self) -> Optional[Call]:
@@ -149,10 +151,18 @@ class Peer:
     def room(self) -> Optional[Room]:
         return self.session if isinstance(self.session, Room) else None
 
-    def leave(self) -> None:
-        """Disconnect, as when the signaling socket closes. The last peer
-        leaving a call tombstones it (after the reconnect grace)."""
-        self._world.leave(self)
+    def leave(self, reason: Literal["disconnected", "left"] = "disconnected") -> None:
+        """Disconnect, as when the signaling socket closes: the peer may
+        reconnect. ``reason="left"`` leaves for good, as the socket's
+        ``leave`` message does. The last peer leaving a call tombstones it
+        (after the reconnect grace). A socket peer's socket is closed."""
+        self._world.leave(self, reason)
+
+    def remove(self) -> None:
+        """Remove the peer for good, as a moderator would: the others are
+        told (``peer-left`` reason ``removed``) and its socket is closed
+        with 4403; it cannot reconnect."""
+        self._world.leave(self, "removed")
 
     def reconnect(self, reconnect_token: Optional[str] = None) -> Peer:
         """Come back with the reconnect token (the current one by default);
@@ -160,7 +170,7 @@ class Peer:
         return self._world.reconnect(self, self.reconnect_token if reconnect_token is None else reconnect_token)
 
     def __repr__(self) -> str:
-        state = "connected" if self.connected else "left"
+        state = "connected" if self.connected else "gone" if self.gone else "disconnected"
         return f"<Peer {self.id} of {type(self.session).__name__.lower()} {self.session.id} {state}>"
 
 

@@ -13,7 +13,8 @@ import heapq
 import math
 import re
 import threading
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Optional
 
 from .. import errors as E
 from .clock import Clock
@@ -24,6 +25,22 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 64
 MAX_PEERS_PER_CALL = 2
 _NON_SLUG_RUN = re.compile(r"[^a-z0-9]+")
+
+
+LeaveReason = Literal["left", "disconnected", "removed"]
+
+
+@dataclass(frozen=True)
+class PresenceEvent:
+    """What changed in who is connected, for the doors that show it (the
+    signaling sockets) and for tests that wait on it. Emitted under the
+    world's lock: a listener must only record or hand it on, never block."""
+
+    kind: Literal["joined", "left", "tombstoned"]
+    session_id: str
+    peer_id: Optional[str] = None
+    #: For ``left``: ``left`` (for good), ``disconnected`` (may reconnect) or ``removed``.
+    reason: Optional[LeaveReason] = None
 
 
 def slugify(name: str) -> str:
@@ -71,6 +88,15 @@ class World:
         self.peers: dict[str, Peer] = {}
         self._tombstone_queue: list[tuple[float, int, Call]] = []
         self._queue_seq = 0
+        #: Called with each :class:`PresenceEvent`, under the lock.
+        self.listeners: list[Callable[[PresenceEvent], None]] = []
+        # a tombstone that falls due when the test moves the clock happens then,
+        # so sockets on that call are closed without waiting for a request
+        self.clock.on_change(self.settle)
+
+    def _emit(self, event: PresenceEvent) -> None:
+        for listener in list(self.listeners):
+            listener(event)
 
     # -- projects and keys --------------------------------------------------
 
@@ -150,6 +176,7 @@ class World:
         for token in call.tokens:
             if token._state == "pending":
                 token._state = "cleared"
+        self._emit(PresenceEvent("tombstoned", call.id))
 
     def _mint(self, kind: Any, target: Call | Room, minted_by: Any) -> Token:
         now = self.clock.time()
@@ -230,9 +257,12 @@ class World:
     # -- simulated participants ---------------------------------------------
 
     def join(self, token_value: str, public_key: Optional[str] = None) -> Peer:
-        """Consume ``token_value`` the way the signaling socket does."""
+        """Consume ``token_value`` the way the signaling socket does, refusing
+        in the order of radist-api.md section 6.2."""
         with self.lock:
             self.settle()
+            if public_key is not None:
+                self.public_key_project(public_key)
             token = self.tokens.get(token_value) if isinstance(token_value, str) else None
             if token is None:
                 raise E.JoinRefused(
@@ -240,20 +270,20 @@ class World:
                     f"token {token_value!r} was never minted by this fake: pass a participant token (ct_...) "
                     "from create_call/create_room or a mint, not a call or room id",
                 )
-            if public_key is not None and self.key_owner.get(public_key) is not self.projects[token.project_id]:
+            if public_key is not None and self.key_owner[public_key] is not self.projects[token.project_id]:
                 raise E.JoinRefused(
                     "wrong_project",
                     f"token {token_value} belongs to project {token.project_id!r}, which public key "
-                    f"{public_key!r} does not open: join with that project's public key",
+                    f"{public_key[:7]}... does not open: join with that project's public key",
                 )
             state = token.state
             session: Call | Room = self.calls[token.target_id] if token.kind == "call" else self.rooms[token.target_id]
+            if isinstance(session, Call) and session._tombstoned is not None:
+                raise E.JoinRefused("terminated", f"call {session.id} has been terminated: create a new call")
             if state == "consumed":
                 raise E.JoinRefused("consumed", f"token {token_value} was already used by {token.peer_id}: tokens are single-use, mint a new one")
             if state == "expired":
                 raise E.JoinRefused("expired", f"token {token_value} expired unused at {token.expires_at:%Y-%m-%dT%H:%M:%SZ} (TTL {self.token_ttl} s): mint a replacement")
-            if isinstance(session, Call) and session._tombstoned is not None:
-                raise E.JoinRefused("terminated", f"call {session.id} has been terminated: create a new call")
             if state == "cleared":
                 raise E.JoinRefused("cleared", f"token {token_value} was cleared when both peers of call {session.id} connected: at most two peers, mint again after one leaves")
             self._check_room_for(session)
@@ -262,6 +292,17 @@ class World:
             peer = self._connect(session, token)
             token.peer_id = peer.id
             return peer
+
+    def public_key_project(self, public_key: Any) -> Project:
+        """The project whose public key this is; a secret key, another
+        string or no string at all is refused as ``invalid_key``."""
+        project = self.key_owner.get(public_key) if isinstance(public_key, str) else None
+        if project is None or project.public_key != public_key:
+            raise E.JoinRefused(
+                "invalid_key",
+                "publicKey must be a project's public key (rad_pk_...); a secret key must never reach a browser",
+            )
+        return project
 
     def _check_room_for(self, session: Call | Room) -> None:
         connected = len(session.connected_peers)
@@ -275,26 +316,32 @@ class World:
         peer = Peer(self, self.ids.peer_id(), session, token, self.ids.reconnect_token())
         session.peers[peer.id] = peer
         self.peers[peer.id] = peer
-        self._after_connect(session)
+        self._after_connect(session, peer)
         return peer
 
-    def _after_connect(self, session: Call | Room) -> None:
+    def _after_connect(self, session: Call | Room, peer: Peer) -> None:
         if isinstance(session, Call):
             session.tombstone_due = None
             if len(session.connected_peers) >= MAX_PEERS_PER_CALL:
                 for token in session.tokens:
                     if token._state == "pending":
                         token._state = "cleared"
+        self._emit(PresenceEvent("joined", session.id, peer.id))
 
-    def leave(self, peer: Peer) -> None:
+    def leave(self, peer: Peer, reason: LeaveReason = "disconnected") -> None:
+        """Disconnect ``peer``. ``disconnected`` may reconnect; ``left`` (the
+        socket's ``leave``) and ``removed`` (by the test) are for good."""
         with self.lock:
             self.settle()
+            if reason != "disconnected":
+                peer.gone = True
             if not peer.connected:
                 return
             now = self.clock.time()
             peer.connected = False
             peer.left = now
             session = peer.session
+            self._emit(PresenceEvent("left", session.id, peer.id, reason))
             if isinstance(session, Room):
                 session.project.closed_participant_seconds += math.ceil(now - peer.connected_since)
                 space = session.space
@@ -308,25 +355,33 @@ class World:
                     self._queue_seq += 1
                     heapq.heappush(self._tombstone_queue, (due, self._queue_seq, session))
 
-    def reconnect(self, peer: Peer, reconnect_token: str) -> Peer:
+    def reconnect(self, peer: Peer, reconnect_token: str, *, replace: bool = False) -> Peer:
+        """Bring ``peer`` back with its current reconnect token, which then
+        rotates. With ``replace`` (a new socket for a peer whose old socket
+        still looks open) a connected peer stays connected."""
         with self.lock:
             self.settle()
             session = peer.session
             if isinstance(session, Call) and session._tombstoned is not None:
                 raise E.JoinRefused("terminated", f"call {session.id} has been terminated: a reconnect token only works while the call is live")
-            if peer.connected:
-                raise E.JoinRefused("connected", f"{peer.id} is still connected: call leave() before reconnect()")
+            if peer.gone:
+                raise E.JoinRefused("gone", f"{peer.id} left for good (it sent leave, or the test removed it): join with a new token")
             space = session.space if isinstance(session, Room) else None
             if space is not None and space.active_room is not session:
                 raise E.JoinRefused("terminated", f"the room that backed space {space.slug!r} closed when its last participant left: join the space again")
             if reconnect_token != peer.reconnect_token:
-                raise E.JoinRefused("reconnect_token", f"reconnect token {reconnect_token!r} is not the current one of {peer.id}: it rotates on every reconnect")
+                raise E.JoinRefused("reconnect_token", "that reconnect token is not the current one of " f"{peer.id}: it rotates on every reconnect")
+            if peer.connected:
+                if not replace:
+                    raise E.JoinRefused("connected", f"{peer.id} is still connected: call leave() before reconnect()")
+                peer.reconnect_token = self.ids.reconnect_token()
+                return peer
             self._check_room_for(session)
             peer.connected = True
             peer.connected_since = self.clock.time()
             peer.left = None
             peer.reconnect_token = self.ids.reconnect_token()
-            self._after_connect(session)
+            self._after_connect(session, peer)
             return peer
 
     # -- spaces -------------------------------------------------------------

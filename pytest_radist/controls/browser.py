@@ -1,0 +1,99 @@
+"""What a browser may do with the fake (radist-api.md 6.5 and 6.6): which
+origins may call the client endpoint and open sockets, whether secret-key
+endpoints answer CORS, and which hosts and origins reach ``/_radist/``.
+
+Settings of a fake, applied by the loopback server (the only door a browser
+can reach). Pure decisions, no HTTP here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+from urllib.parse import urlsplit
+
+#: Who a request is for: Radist's public-key endpoint and sockets, its
+#: secret-key endpoints, or the fake's control plane.
+Audience = Literal["client", "secret", "control"]
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+ALLOW_METHODS = {"client": "POST, OPTIONS", "secret": "GET, POST, PATCH, DELETE, OPTIONS", "control": "GET, POST, DELETE, OPTIONS"}
+ALLOW_HEADERS = "Authorization, Content-Type, Accept"
+MAX_AGE = "600"
+
+
+def _origins(value: Optional[object], name: str) -> Optional[tuple[str, ...]]:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"{name} must be a list of origins such as 'http://localhost:3000' (or None for any), got {value!r}")
+    return tuple(v.rstrip("/") for v in value)
+
+
+@dataclass(frozen=True)
+class BrowserPolicy:
+    """CORS and host rules of one fake.
+
+    ``allowed_origins``: origins that may call the public-key mint and open
+    signaling sockets (``None``: any). ``secret_cors``: answer CORS on
+    secret-key endpoints too (off: a page holding the secret key is a bug).
+    ``control_origins``: origins that may call ``/_radist/`` from a page
+    (none by default). ``allowed_hosts``: ``Host`` names beyond loopback and
+    the server's own address that may reach ``/_radist/`` and appear in
+    space URLs.
+    """
+
+    allowed_origins: Optional[tuple[str, ...]] = None
+    secret_cors: bool = False
+    control_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def build(
+        cls,
+        allowed_origins: Optional[object] = None,
+        secret_cors: bool = False,
+        control_origins: Optional[object] = None,
+        allowed_hosts: Optional[object] = None,
+    ) -> BrowserPolicy:
+        hosts = _origins(allowed_hosts, "allowed_hosts") or ()
+        if not isinstance(secret_cors, bool):
+            raise ValueError(f"secret_cors must be true or false, got {secret_cors!r}")
+        return cls(_origins(allowed_origins, "allowed_origins"), secret_cors,
+                   _origins(control_origins, "control_origins") or (), tuple(h.lower() for h in hosts))
+
+    def origin_allowed(self, origin: str, audience: Audience) -> bool:
+        origin = origin.rstrip("/")
+        if audience == "control":
+            return origin in self.control_origins
+        if audience == "secret" and not self.secret_cors:
+            return False
+        return self.allowed_origins is None or origin in self.allowed_origins
+
+    def cors_headers(self, origin: Optional[str], audience: Audience) -> list[tuple[bytes, bytes]]:
+        """Headers of an actual response: the origin echoed when allowed."""
+        if audience == "control" and not self.control_origins:
+            return []
+        if audience == "secret" and not self.secret_cors:
+            return []
+        headers = [(b"vary", b"Origin")]
+        if origin is not None and self.origin_allowed(origin, audience):
+            headers.append((b"access-control-allow-origin", origin.encode("latin-1")))
+        return headers
+
+    def preflight_headers(self, origin: str, audience: Audience) -> list[tuple[bytes, bytes]]:
+        return self.cors_headers(origin, audience) + [
+            (b"access-control-allow-methods", ALLOW_METHODS[audience].encode()),
+            (b"access-control-allow-headers", ALLOW_HEADERS.encode()),
+            (b"access-control-max-age", MAX_AGE.encode()),
+        ]
+
+    def host_allowed(self, host: Optional[str], server_host: str) -> bool:
+        """Whether a ``Host`` header names this server (DNS rebinding guard):
+        loopback names, the address it was started on, or an allowed host."""
+        if not host:
+            return True  # HTTP/1.0 without Host: not a browser
+        name = (urlsplit(f"//{host}").hostname or "").lower()
+        return name in LOOPBACK_HOSTS or name == server_host.strip("[]").lower() or name in self.allowed_hosts

@@ -1,0 +1,189 @@
+"""The signaling sockets' door: frames in, model calls; model events out, frames.
+
+The handshake goes through :meth:`RadistFake.dispatch` like any request
+(journal, faults, the refusal order); from then on a socket is a model
+:class:`~pytest_radist.Peer`. This module keeps which peer owns which open
+socket, relays ``signal`` frames, answers ``ping`` and ``leave``, and turns
+the model's presence events (from sockets, simulated peers and test
+controls alike) into ``peer-joined`` / ``peer-left`` frames and closes.
+Everything here runs on the server's event loop; model events arriving from
+other threads are handed over with ``call_soon_threadsafe``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Union
+
+from .. import errors as E
+from ..model.world import PresenceEvent
+
+if TYPE_CHECKING:
+    from ..fake import RadistFake
+    from ..model.entities import Peer
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class _Close:
+    code: int
+    reason: str
+
+
+class SocketPeer:
+    """One open signaling socket and the peer it carries."""
+
+    def __init__(self, peer: Peer, fake: RadistFake) -> None:
+        self.peer = peer
+        self.fake = fake
+        self.outbox: asyncio.Queue[Union[str, _Close]] = asyncio.Queue()
+        #: No longer the peer's socket (replaced, removed, closed by the
+        #: server): its end must not disconnect the peer again.
+        self.detached = False
+
+    def send(self, frame: dict[str, Any]) -> None:
+        if not self.detached:
+            self.outbox.put_nowait(json.dumps(frame))
+
+    def close(self, code: int, reason: str) -> None:
+        """Close from the server side; the peer is no longer this socket's."""
+        if not self.detached:
+            self.detached = True
+            self.outbox.put_nowait(_Close(code, reason))
+
+
+class SignalingHub:
+    """The open sockets of one loopback server, by peer id."""
+
+    def __init__(self) -> None:
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self.sockets: dict[str, SocketPeer] = {}
+        self._watched: weakref.WeakSet[RadistFake] = weakref.WeakSet()
+
+    def watch(self, fake: RadistFake) -> None:
+        """Hear ``fake``'s presence events (once per fake)."""
+        if fake not in self._watched:
+            self._watched.add(fake)
+            fake.subscribe(self._heard)
+
+    def _heard(self, event: PresenceEvent) -> None:
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._apply, event)
+            except RuntimeError:  # the loop closed in between: nobody to tell
+                pass
+
+    def _in_session(self, session_id: str) -> list[SocketPeer]:
+        return [s for s in self.sockets.values() if s.peer.session.id == session_id]
+
+    def _apply(self, event: PresenceEvent) -> None:
+        if event.kind == "tombstoned":
+            for socket in self._in_session(event.session_id):
+                self._unregister(socket).close(4410, E.CALL_TERMINATED)
+            return
+        for socket in self._in_session(event.session_id):
+            if socket.peer.id == event.peer_id:
+                continue
+            if event.kind == "joined":
+                socket.send({"type": "peer-joined", "peerId": event.peer_id})
+            else:
+                socket.send({"type": "peer-left", "peerId": event.peer_id, "reason": event.reason})
+        own = self.sockets.get(event.peer_id or "")
+        if event.kind == "left" and own is not None:
+            # the test removed or disconnected a socket peer: its socket follows
+            code, reason = (4403, E.REMOVED) if event.reason == "removed" else (1000, "") if event.reason == "left" else (4000, E.DISCONNECTED_BY_TEST)
+            self._unregister(own).close(code, reason)
+
+    def _unregister(self, socket: SocketPeer) -> SocketPeer:
+        if self.sockets.get(socket.peer.id) is socket:
+            del self.sockets[socket.peer.id]
+        return socket
+
+    def register(self, socket: SocketPeer) -> None:
+        """The peer's socket from now on; an older one is replaced (4409)."""
+        old = self.sockets.get(socket.peer.id)
+        if old is not None:
+            old.close(4409, E.REPLACED)
+        self.sockets[socket.peer.id] = socket
+
+    def detach_all(self, code: int = 1001, reason: str = E.SERVER_DETACHED) -> None:
+        """Close every socket without touching the state (the fake is gone)."""
+        for socket in list(self.sockets.values()):
+            self._unregister(socket).close(code, reason)
+
+    async def serve(self, socket: SocketPeer, welcome: str, receive: Receive, send: Send) -> None:
+        """Run one connected socket until either side closes it."""
+        socket.outbox.put_nowait(welcome)
+        self.register(socket)
+        reader = asyncio.ensure_future(self._read(socket, receive))
+        writer = asyncio.ensure_future(_write(socket, send))
+        try:
+            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, writer):
+                task.cancel()
+            await asyncio.gather(reader, writer, return_exceptions=True)
+            if not socket.detached:  # it closed without leave: disconnected
+                self._unregister(socket)
+                socket.detached = True
+                socket.peer.leave()
+
+    async def _read(self, socket: SocketPeer, receive: Receive) -> None:
+        while True:
+            message = await receive()
+            if message["type"] != "websocket.receive":
+                return  # disconnected
+            text = message.get("text")
+            frame = _parse(text) if text is not None else None
+            kind = frame.get("type") if frame is not None else None
+            if kind == "ping":
+                socket.send({"type": "pong"})
+            elif kind == "signal" and frame is not None and "data" in frame:
+                self._relay(socket, frame)
+            elif kind == "leave":
+                self._unregister(socket)
+                socket.peer.leave("left")
+                socket.close(1000, "")
+                return
+            else:
+                socket.send({"type": "error", "reason": "bad_message", "error": E.BAD_MESSAGE})
+
+    def _relay(self, sender: SocketPeer, frame: dict[str, Any]) -> None:
+        relayed = {"type": "signal", "from": sender.peer.id, "data": frame["data"]}
+        session = sender.peer.session
+        to = frame.get("to")
+        if to is None:
+            for socket in self._in_session(session.id):
+                if socket is not sender:
+                    socket.send(relayed)
+            return
+        target = session.peers.get(to) if isinstance(to, str) else None
+        if target is None or not target.connected or target is sender.peer:
+            sender.send({"type": "error", "reason": "unknown_peer", "error": E.PEER_NOT_FOUND})
+            return
+        receiver = self.sockets.get(target.id)
+        if receiver is not None:  # a simulated peer has no socket: nothing to deliver
+            receiver.send(relayed)
+
+
+def _parse(text: str) -> Optional[dict[str, Any]]:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+async def _write(socket: SocketPeer, send: Send) -> None:
+    while True:
+        item = await socket.outbox.get()
+        if isinstance(item, _Close):
+            await send({"type": "websocket.close", "code": item.code, "reason": item.reason})
+            return
+        await send({"type": "websocket.send", "text": item})
