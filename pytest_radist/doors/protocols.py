@@ -192,5 +192,7 @@ class RadistWebSocketProtocol(WebSocketsSansIOProtocol):
         self.transport.close()
 
     def drop(self) -> None:
-        """Close the connection at once, without a close frame."""
+        """Close the connection at once, without a handshake answer or a
+        close frame (the ``drop`` fault)."""
+        self.handshake_complete = True  # nothing more is owed: no 500, no error log
         self.transport.abort()

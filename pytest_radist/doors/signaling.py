@@ -46,9 +46,10 @@ class SocketPeer:
         #: server): its end must not disconnect the peer again.
         self.detached = False
 
-    def send(self, frame: dict[str, Any]) -> None:
+    def send(self, frame: Union[dict[str, Any], str]) -> None:
+        """Queue a frame (a dict, or its JSON text when shared by many)."""
         if not self.detached:
-            self.outbox.put_nowait(json.dumps(frame))
+            self.outbox.put_nowait(frame if isinstance(frame, str) else json.dumps(frame))
 
     def close(self, code: int, reason: str) -> None:
         """Close from the server side; the peer is no longer this socket's."""
@@ -87,13 +88,13 @@ class SignalingHub:
             for socket in self._in_session(event.session_id):
                 self._unregister(socket).close(4410, E.CALL_TERMINATED)
             return
+        if event.kind == "joined":
+            notice = json.dumps({"type": "peer-joined", "peerId": event.peer_id})
+        else:
+            notice = json.dumps({"type": "peer-left", "peerId": event.peer_id, "reason": event.reason})
         for socket in self._in_session(event.session_id):
-            if socket.peer.id == event.peer_id:
-                continue
-            if event.kind == "joined":
-                socket.send({"type": "peer-joined", "peerId": event.peer_id})
-            else:
-                socket.send({"type": "peer-left", "peerId": event.peer_id, "reason": event.reason})
+            if socket.peer.id != event.peer_id:
+                socket.send(notice)
         own = self.sockets.get(event.peer_id or "")
         if event.kind == "left" and own is not None:
             # the test removed or disconnected a socket peer: its socket follows
@@ -155,7 +156,7 @@ class SignalingHub:
                 socket.send({"type": "error", "reason": "bad_message", "error": E.BAD_MESSAGE})
 
     def _relay(self, sender: SocketPeer, frame: dict[str, Any]) -> None:
-        relayed = {"type": "signal", "from": sender.peer.id, "data": frame["data"]}
+        relayed = json.dumps({"type": "signal", "from": sender.peer.id, "data": frame["data"]})
         session = sender.peer.session
         to = frame.get("to")
         if to is None:
