@@ -26,6 +26,16 @@ def _optional_int(text: str) -> Optional[int]:
     return None if text.strip().lower() in ("none", "unlimited", "") else int(text)
 
 
+def _origin_list(text: str) -> Optional[list[str]]:
+    """``http://a:3000,http://b:5173``; ``*`` or ``any`` = any origin."""
+    if text.strip().lower() in ("*", "any"):
+        return None
+    origins = [part.strip() for part in text.split(",") if part.strip()]
+    if not all(o.startswith(("http://", "https://")) for o in origins):
+        raise ValueError(f"expected comma-separated origins such as http://localhost:3000, or '*', got {text!r}")
+    return origins
+
+
 def _boolean(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -43,9 +53,13 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "token_ttl": (_optional_float, "seconds an unused participant token lives (default 3600; 'none' = forever)"),
     "reconnect_grace": (float, "seconds an empty call waits before it is tombstoned (default 0)"),
     "strict": (_boolean, "fail a test at teardown on unroutable requests or fake errors (default true)"),
+    "allowed_origins": (_origin_list, "origins that may call the public-key mint and open signaling sockets, comma-separated (default: any)"),
 }
 #: Marker keywords beyond SETTINGS, passed straight to RadistFake.
-MARKER_ONLY = ("secret_key", "public_key", "room_limit", "room_participant_cap", "public_base_url", "realtime")
+MARKER_ONLY = (
+    "secret_key", "public_key", "room_limit", "room_participant_cap", "public_base_url", "realtime",
+    "secret_cors", "control_origins", "allowed_hosts", "journal_limit", "journal_body_limit",
+)
 
 _SEED_KEY = pytest.StashKey[int]()
 
@@ -63,7 +77,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "radist(**settings): configure this test's radist_fake: seed, project_id, secret_key, "
         "public_key, connection_limit, room_limit, token_ttl, reconnect_grace, "
-        "room_participant_cap, public_base_url, realtime, strict",
+        "room_participant_cap, public_base_url, realtime, strict, allowed_origins, secret_cors, "
+        "control_origins, allowed_hosts, journal_limit, journal_body_limit",
     )
 
 

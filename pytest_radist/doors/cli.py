@@ -36,6 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"largest request body; more is 413 (default: {limits.max_body_bytes})")
     parser.add_argument("--read-timeout", type=float, default=limits.read_timeout,
                         help=f"seconds a client has to send a whole request; then 408 (default: {limits.read_timeout:g})")
+    parser.add_argument("--allow-origin", action="append", default=None, metavar="ORIGIN", dest="allowed_origins",
+                        help="an origin that may call the public-key mint and open signaling sockets; repeat for more (default: any)")
+    parser.add_argument("--secret-cors", action="store_true",
+                        help="answer CORS on secret-key endpoints too (default: off; a page holding the secret key is a bug)")
+    parser.add_argument("--control-origin", action="append", default=None, metavar="ORIGIN", dest="control_origins",
+                        help="an origin whose pages may call /_radist/ (default: none)")
+    parser.add_argument("--allow-host", action="append", default=None, metavar="HOST", dest="allowed_hosts",
+                        help="a Host name beyond loopback and the bind address that may reach /_radist/ (default: none)")
     return parser
 
 
@@ -49,6 +57,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             seed=args.seed, project_id=args.project_id, secret_key=args.secret_key, public_key=args.public_key,
             connection_limit=args.connection_limit, token_ttl=args.token_ttl, strict=False,
             clock=Clock(realtime=True) if args.realtime else None, journal_limit=args.journal_limit,
+            allowed_origins=args.allowed_origins, secret_cors=args.secret_cors,
+            control_origins=args.control_origins, allowed_hosts=args.allowed_hosts,
         )
         limits = ServerLimits(max_body_bytes=args.max_body_bytes, read_timeout=args.read_timeout)
         server = LoopbackServer(fake, host=args.host, port=args.port, limits=limits)
