@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Install pytest-radist from scratch into .venv, type-check it, smoke-run the
-# benchmark, then run the whole suite: SDK 0.7.0 and 0.6.0, in process and
-# over HTTP, two workers, random order. The suite runs last so that its
+# Install pytest-radist from scratch into .venv (and Debian's chromium for the
+# browser tests), type-check it, smoke-run the benchmark, then run the whole
+# suite: SDK 0.7.0 and 0.6.0, in process and over HTTP, real sockets and real
+# browsers, two workers, random order. The suite runs last so that its
 # summary is the closing line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The browser tests drive Debian's Chromium through Playwright (no browser
+# download): install it when it is missing.
+if [ ! -x /usr/bin/chromium ]; then
+    as_root=""
+    [ "$(id -u)" = 0 ] || as_root="sudo"
+    $as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq chromium >/dev/null
+fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
