@@ -186,6 +186,66 @@ def bench_cli_memory(total: int) -> None:
         process.wait(timeout=10)
 
 
+def bench_sockets(repeat: int, rounds: int) -> None:
+    """Signaling sockets: connect-to-welcome against a bare server on the
+    same WebSocket library (websockets) that greets at once, and a signal
+    round trip between two sockets of one call."""
+    import asyncio
+    import threading
+
+    from websockets.asyncio.server import serve
+    from websockets.sync.client import connect
+
+    ready = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def greet(ws: Any) -> None:
+        await ws.send('{"type": "welcome"}')
+        await ws.wait_closed()
+
+    async def bare() -> None:
+        async with serve(greet, "127.0.0.1", 0) as server:
+            state["port"] = server.sockets[0].getsockname()[1]
+            state["stop"] = asyncio.get_running_loop().create_future()
+            ready.set()
+            await state["stop"]
+
+    thread = threading.Thread(target=lambda: asyncio.run(bare()), daemon=True)
+    thread.start()
+    ready.wait(10)
+    with RadistFake(seed=1) as fake:
+        room = fake.make_room()
+        fake.url  # start
+
+        def ours() -> None:
+            token = fake._world.mint_room_token(fake.project, room.id)
+            with connect(fake.signaling_url(token)) as ws:
+                ws.recv()
+
+        def theirs() -> None:
+            with connect(f"ws://127.0.0.1:{state['port']}/") as ws:
+                ws.recv()
+
+        a, b = side_by_side(ours, theirs, repeat, rounds)
+        row("signaling connect to welcome", a, "bare websockets server", b, "<= 2x")
+
+        call = fake.make_call()
+        with connect(fake.signaling_url(call.tokens[0])) as alice, connect(fake.signaling_url(call.tokens[1])) as bob:
+            alice.recv(), bob.recv(), alice.recv()  # welcomes, peer-joined
+
+            def round_trip() -> None:
+                alice.send('{"type": "signal", "data": "ping"}')
+                bob.recv()
+                bob.send('{"type": "signal", "data": "pong"}')
+                alice.recv()
+
+            times = [per_call(round_trip, repeat * 5) for _ in range(rounds)]
+        figure("signal round trip between two sockets", f"{statistics.median(times) * 1e6:.0f} us", "report")
+    thread_loop_stop = state["stop"].get_loop()
+    thread_loop_stop.call_soon_threadsafe(state["stop"].set_result, None)
+    thread.join(5)
+
+
 def bench_fixture(repeat: int, rounds: int) -> None:
     """What radist_fake does per test: a fresh fake, attached to the shared
     server, checked and detached at teardown."""
@@ -252,6 +312,7 @@ def main() -> None:
     bench_in_process(300 if args.quick else 3000, rounds)
     bench_loopback(30 if args.quick else 200, rounds)
     bench_keep_alive(1.0 if args.quick else 5.0)
+    bench_sockets(20 if args.quick else 100, rounds)
     bench_server_start(2 if args.quick else 7)
     bench_cli_memory(20_000 if args.quick else 100_000)
     bench_fixture(200 if args.quick else 2000, rounds)
