@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union
@@ -16,6 +15,7 @@ from .api import routes
 from .controls import control_plane
 from .controls.browser import BrowserPolicy
 from .controls.faults import FaultPlan, FaultRule, check_endpoint
+from .controls.presence import Presence
 from .controls.journal import DEFAULT_BODY_LIMIT, Journal, RecordedRequest, key_hint, redact_query
 from .model.clock import Clock
 from .model.entities import Call, Peer, Project, Room, Space, Token
@@ -81,10 +81,8 @@ class RadistFake:
             seed=self.seed, clock=self.clock, token_ttl=token_ttl,
             reconnect_grace=reconnect_grace, room_participant_cap=room_participant_cap,
         )
-        self._presence_listeners: list[Callable[[PresenceEvent], None]] = []
-        self._changes = threading.Condition()
-        self._change_count = 0
-        self._world.listeners.append(self._on_presence)
+        self._presence = Presence()
+        self._presence.watch(self._world)
         #: The default project, created with the fake.
         self.project: Project = self._world.add_project(
             project_id, secret_key=secret_key, public_key=public_key,
@@ -246,66 +244,27 @@ class RadistFake:
             raise KeyError(f"no peer {peer!r}; peers are named peer_... (see fake.peers)")
         return found
 
-    # -- presence: watching and waiting -----------------------------------------
+    # -- presence: watching and waiting (see controls/presence.py) -----------------
 
     def subscribe(self, listener: Callable[[PresenceEvent], None]) -> None:
         """Call ``listener`` with every :class:`PresenceEvent` (a peer joined
         or left, a call was tombstoned), from whichever thread made the
         change, under the state's lock: record it or hand it on, never block."""
-        self._presence_listeners.append(listener)
-
-    def _on_presence(self, event: PresenceEvent) -> None:
-        with self._changes:
-            self._change_count += 1
-            self._changes.notify_all()
-        for listener in list(self._presence_listeners):
-            listener(event)
+        self._presence.subscribe(listener)
 
     def wait_until(self, condition: Callable[[], Any], *, timeout: float = 5.0, what: str = "the condition") -> Any:
-        """Wait, without sleeping blindly, until ``condition()`` is truthy
-        (re-checked on every presence change, and every 50 ms for changes
-        the clock makes); returns its value. Raises ``TimeoutError`` naming
-        ``what`` after ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._changes:
-                seen = self._change_count
-            value = condition()
-            if value:
-                return value
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"waited {timeout} s for {what}; it did not happen")
-            with self._changes:
-                if self._change_count == seen:
-                    self._changes.wait(min(remaining, 0.05))
+        """Wait, without sleeping blindly, until ``condition()`` is truthy;
+        returns its value. Raises ``TimeoutError`` naming ``what``."""
+        return self._presence.wait_until(condition, timeout=timeout, what=what)
 
     def wait_for_peers(self, session: Union[Call, Room, str], count: int, *, timeout: float = 5.0) -> list[Peer]:
         """Wait until ``count`` peers are connected to a call or room (by
         object or id); returns them."""
-        target = self._session(session)
-        kind = type(target).__name__.lower()
-
-        def connected() -> list[Peer]:
-            peers = target.connected_peers
-            return peers if len(peers) == count else []
-
-        try:
-            result: list[Peer] = self.wait_until(connected, timeout=timeout, what=f"{count} connected peer(s) in {kind} {target.id}")
-        except TimeoutError as exc:
-            raise TimeoutError(f"{exc}: {len(target.connected_peers)} connected ({[p.id for p in target.connected_peers]})") from None
-        return result
+        return self._presence.wait_for_peers(self._session(session), count, timeout=timeout)
 
     def wait_for_tombstone(self, call: Union[Call, str], *, timeout: float = 5.0) -> Call:
         """Wait until a call is tombstoned (by object or id); returns it."""
-        target = self._session(call)
-        if not isinstance(target, Call):
-            raise TypeError(f"{target!r} is a room: rooms are never tombstoned")
-        try:
-            self.wait_until(lambda: not target.live, timeout=timeout, what=f"call {target.id} to be tombstoned")
-        except TimeoutError as exc:
-            raise TimeoutError(f"{exc}: {len(target.connected_peers)} peer(s) still connected") from None
-        return target
+        return self._presence.wait_for_tombstone(self._session(call), timeout=timeout)
 
     def _session(self, session: Union[Call, Room, str]) -> Union[Call, Room]:
         if isinstance(session, (Call, Room)):
@@ -493,7 +452,7 @@ class RadistFake:
                 )
                 for key in project.secret_keys[1:]:
                     world.add_secret_key(fresh, key)
-            world.listeners.append(self._on_presence)
+            self._presence.watch(world)
             self._world = world
             self.project = world.projects[self.project.id]
 
