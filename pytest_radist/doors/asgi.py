@@ -28,7 +28,8 @@ from .signaling import SignalingHub, SocketPeer
 
 if TYPE_CHECKING:
     from ..fake import RadistFake
-    from .protocols import RadistHttpProtocol, RadistWebSocketProtocol
+    from .protocols import RadistHttpProtocol
+    from .socket_protocol import RadistWebSocketProtocol
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

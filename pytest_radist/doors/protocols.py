@@ -7,7 +7,7 @@ uvicorn answers framing errors with a plain-text 400, lets a request head
 grow without bound and waits forever for a request that never completes; a
 fake that a test suite or a browser talks to must answer ``{"error": ...}``
 with the right 4xx and must not be held by idle or slow sockets. Imported
-only when a server starts (it imports uvicorn, httptools and websockets).
+only when a server starts (it imports uvicorn and httptools).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from http import HTTPStatus
 from typing import Any, ClassVar, Optional
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from .. import errors as E
 from .limits import ServerLimits
@@ -160,39 +159,3 @@ class RadistHttpProtocol(HttpToolsProtocol):
     def drop(self) -> None:
         """Close the connection without an answer (the ``drop`` fault)."""
         self.answer_and_close(None)
-
-
-class RadistWebSocketProtocol(WebSocketsSansIOProtocol):
-    """A signaling socket: uvicorn's sans-I/O ``websockets`` protocol, whose
-    refused handshakes answer the JSON envelope instead of plain text."""
-
-    registry: ClassVar[dict[Any, RadistWebSocketProtocol]] = {}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.logger = LOGGER
-
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        self.registry[self.client] = self
-
-    def connection_lost(self, exc: Optional[Exception]) -> None:
-        if self.registry.get(self.client) is self:
-            del self.registry[self.client]
-        super().connection_lost(exc)
-
-    def handle_connect(self, event: Any) -> None:
-        response = self.conn.accept(event)
-        if response.status_code == 101:
-            super().handle_connect(event)
-            return
-        # not a valid upgrade (a missing key, a wrong version): say so in JSON
-        self.handshake_initiated = self.handshake_complete = self.close_sent = True
-        self.transport.write(error_response(400, E.BAD_UPGRADE))
-        self.transport.close()
-
-    def drop(self) -> None:
-        """Close the connection at once, without a handshake answer or a
-        close frame (the ``drop`` fault)."""
-        self.handshake_complete = True  # nothing more is owed: no 500, no error log
-        self.transport.abort()

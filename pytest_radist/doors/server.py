@@ -113,14 +113,24 @@ class LoopbackServer:
         import uvicorn
 
         from .asgi import RadistApp, ServedApp
-        from .protocols import RadistHttpProtocol, RadistWebSocketProtocol
+        from .protocols import RadistHttpProtocol
 
         served = ServedApp(self.limits, self.host)
         http = type("LoopbackProtocol", (RadistHttpProtocol,), {"limits": self.limits, "registry": served.connections})
-        ws = type("LoopbackSocketProtocol", (RadistWebSocketProtocol,), {"registry": served.sockets})
+        socket_protocols: list[type] = []
+
+        def ws(**kwargs: Any) -> Any:
+            """uvicorn builds one per upgrade; the class is made on the first."""
+            if not socket_protocols:
+                from .socket_protocol import RadistWebSocketProtocol
+
+                socket_protocols.append(type("LoopbackSocketProtocol", (RadistWebSocketProtocol,), {"registry": served.sockets}))
+            return socket_protocols[0](**kwargs)
+
         config = uvicorn.Config(
             RadistApp(served, f"{self.host}:{self.port}"),
-            http=http, ws=ws, ws_max_size=SOCKET_MAX_FRAME, ws_ping_interval=None, ws_ping_timeout=None,
+            http=http, ws=ws,  # type: ignore[arg-type]  # uvicorn only calls it: a factory works
+            ws_max_size=SOCKET_MAX_FRAME, ws_ping_interval=None, ws_ping_timeout=None,
             lifespan="off", interface="asgi3",
             log_config=None, access_log=False, proxy_headers=False,
             server_header=False, date_header=False,
