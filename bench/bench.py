@@ -32,6 +32,7 @@ import responses  # noqa: E402
 from pytest_httpserver import HTTPServer  # noqa: E402
 
 from pytest_radist import LoopbackServer, RadistFake  # noqa: E402
+from pytest_radist.doors.cli import read_banner  # noqa: E402
 
 STATIC_CALL = {"callId": "550e8400-e29b-41d4-a716-446655440000", "callTokens": ["ct_a", "ct_b"], "accessControl": "private"}
 
@@ -157,13 +158,8 @@ def bench_cli_memory(total: int) -> None:
     process = subprocess.Popen([sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", "--seed", "1"],
                                stdout=subprocess.PIPE, text=True)
     try:
-        settings = {}
         assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("Serving"):
-                break
-            name, _, value = line.strip().partition("=")
-            settings[name] = value
+        settings = read_banner(process.stdout)
         port = int(settings["RADIST_API_BASE_URL"].rsplit(":", 1)[1])
         auth = f"Authorization: Bearer {settings['RADIST_KEY']}\r\n"
         calls = f"/api/v1/projects/{settings['RADIST_PROJECT_ID']}/calls"

@@ -57,6 +57,13 @@ ORIGIN_NOT_ALLOWED = "Origin not allowed."  # 4403 [fake]
 REPLACED = "Replaced by a new connection."  # 4409 [fake]
 REMOVED = "Removed from the call."  # 4403 [fake]
 BAD_MESSAGE = "Invalid message: send a JSON object with a known type."  # error frame [fake]
+MISSING_PARAMETERS = "Missing connection parameters."  # 4400 [fake]
+TOKEN_NOT_FOUND = "Token not found."  # 4404 [fake]
+TOKEN_USED = "Token has already been used."  # 4409 [fake]
+TOKEN_EXPIRED = "Token has expired."  # 4410 [fake]
+TOKEN_CLEARED = "Token is no longer valid."  # 4409 [fake]
+ROOM_FULL = "Room is full."  # 4409 [fake]
+INVALID_RECONNECT_TOKEN = "Invalid reconnect token."  # 4401 [fake]
 PEER_NOT_FOUND = "Peer not found."  # 4404 / error frame [fake]
 DISCONNECTED_BY_TEST = "Disconnected by the test."  # 4000 [fake]: a test called peer.leave()
 SERVER_DETACHED = "The fake this socket belonged to is gone."  # 1001 [fake]: the next test began
@@ -69,25 +76,28 @@ SECRET_CORS = "Secret-key endpoints answer no CORS: the secret key must stay on 
 #: (radist-api.md 6.2): the model's reason -> (status, reason word, message).
 #: The socket is closed with code ``4000 + status``.
 SOCKET_REFUSALS: dict[str, tuple[int, str, str]] = {
-    "invalid_key": (401, "invalid_key", "Invalid public key."),
-    "bad_request": (400, "bad_request", "Missing connection parameters."),
-    "unknown": (404, "unknown", "Token not found."),
-    "wrong_project": (404, "unknown", "Token not found."),
-    "terminated": (410, "terminated", "Call has been terminated."),
-    "consumed": (409, "consumed", "Token has already been used."),
-    "expired": (410, "expired", "Token has expired."),
-    "cleared": (409, "cleared", "Token is no longer valid."),
-    "full": (409, "full", "All peers are already connected."),
-    "room_full": (409, "full", "Room is full."),
-    "peer_unknown": (404, "unknown", "Peer not found."),
-    "gone": (404, "unknown", "Peer not found."),
-    "reconnect_token": (401, "reconnect_token", "Invalid reconnect token."),
+    "invalid_key": (401, "invalid_key", INVALID_PUBLIC_KEY),
+    "bad_request": (400, "bad_request", MISSING_PARAMETERS),
+    "unknown": (404, "unknown", TOKEN_NOT_FOUND),
+    "wrong_project": (404, "unknown", TOKEN_NOT_FOUND),
+    "terminated": (410, "terminated", CALL_TERMINATED),
+    "consumed": (409, "consumed", TOKEN_USED),
+    "expired": (410, "expired", TOKEN_EXPIRED),
+    "cleared": (409, "cleared", TOKEN_CLEARED),
+    "full": (409, "full", CALL_FULL),
+    "room_full": (409, "full", ROOM_FULL),
+    "peer_unknown": (404, "unknown", PEER_NOT_FOUND),
+    "gone": (404, "unknown", PEER_NOT_FOUND),
+    "reconnect_token": (401, "reconnect_token", INVALID_RECONNECT_TOKEN),
 }
+
 
 def socket_reason(status: int) -> str:
     """The ``reason`` word of an error frame for a status (a fault's)."""
     return next((word for code, word, _ in SOCKET_REFUSALS.values() if code == status), "error")
 
+
+_SOCKET_FAULTS = {400: MISSING_PARAMETERS, 401: INVALID_PUBLIC_KEY, 404: TOKEN_NOT_FOUND, 409: TOKEN_USED}
 
 #: The documented body for each (endpoint, status) pair that Radist can
 #: answer with, used by fault injection to fabricate a faithful error. The
@@ -112,10 +122,8 @@ DOCUMENTED_ERRORS: dict[str, dict[int, str]] = {
     "delete_space": {401: INVALID_SECRET_KEY, 404: SPACE_NOT_FOUND},
     "rotate_space_host_token": {401: INVALID_SECRET_KEY, 404: SPACE_NOT_FOUND},
     # what a fault with that status makes a signaling socket say [fake]
-    "p2p_signaling": {400: "Missing connection parameters.", 401: INVALID_PUBLIC_KEY, 404: "Token not found.",
-                      409: "Token has already been used.", 410: CALL_TERMINATED},
-    "room_signaling": {400: "Missing connection parameters.", 401: INVALID_PUBLIC_KEY, 404: "Token not found.",
-                       409: "Token has already been used.", 410: "Token has expired."},
+    "p2p_signaling": {**_SOCKET_FAULTS, 410: CALL_TERMINATED},
+    "room_signaling": {**_SOCKET_FAULTS, 410: TOKEN_EXPIRED},
 }
 
 

@@ -12,22 +12,21 @@ import urllib.request
 
 import pytest
 
-from pytest_radist.doors.cli import build_parser
+from pytest_radist.doors.cli import build_parser, read_banner
+
+
+def _start_cli(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    return process, read_banner(process.stdout)
 
 
 def test_radist_fake_serves_prints_credentials_and_stops_on_ctrl_c() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", "--seed", "7", "--project-id", "demo"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    process, settings = _start_cli("--seed", "7", "--project-id", "demo")
     try:
-        settings = {}
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("Serving"):
-                break
-            name, _, value = line.strip().partition("=")
-            settings[name] = value
         assert settings["RADIST_PROJECT_ID"] == "demo" and settings["RADIST_FAKE_SEED"] == "7"
         assert settings["RADIST_KEY"].startswith("rad_sk_") and settings["RADIST_PUBLIC_KEY"].startswith("rad_pk_")
         base = settings["RADIST_API_BASE_URL"]
@@ -73,21 +72,6 @@ def test_bad_key_is_a_clean_error(capsys: object) -> None:
     from pytest_radist.doors.cli import main
 
     assert main(["--port", "0", "--secret-key", "nope"]) == 2
-
-
-def _start_cli(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    settings: dict[str, str] = {}
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("Serving"):
-            break
-        name, _, value = line.strip().partition("=")
-        settings[name] = value
-    return process, settings
 
 
 def test_sigterm_stops_radist_fake_while_clients_hold_connections() -> None:

@@ -143,7 +143,7 @@ def test_radist_client_without_the_sdk_says_what_to_install(pytester: pytest.Pyt
 def test_loading_the_plugin_imports_nothing_heavy() -> None:
     code = (
         "import sys, pytest_radist.plugin;"
-        "heavy = [m for m in ('hypothesis', 'faker', 'radist_server', 'werkzeug', 'requests', 'uvicorn', 'httptools', 'asyncio') if m in sys.modules];"
+        "heavy = [m for m in ('hypothesis', 'faker', 'radist_server', 'werkzeug', 'requests', 'uvicorn', 'httptools', 'websockets', 'asyncio') if m in sys.modules];"
         "print(heavy)"
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

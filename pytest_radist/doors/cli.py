@@ -6,10 +6,26 @@ import argparse
 import signal
 import sys
 import threading
-from typing import Optional, Sequence
+from typing import IO, Optional, Sequence
 
 from .limits import ServerLimits
 from .server import DEFAULT_CLI_PORT, LoopbackServer
+
+#: The line after which ``radist-fake`` serves.
+READY_LINE = "Serving the Radist fake; press Ctrl-C to stop."
+
+
+def read_banner(stdout: IO[str]) -> dict[str, str]:
+    """The ``NAME=value`` settings ``radist-fake`` prints, read from its
+    standard output up to :data:`READY_LINE` (for scripts that start it)."""
+    settings: dict[str, str] = {}
+    for line in stdout:
+        if line.strip() == READY_LINE:
+            return settings
+        name, _, value = line.strip().partition("=")
+        settings[name] = value
+    raise RuntimeError(f"radist-fake ended before it served; it printed {settings or 'nothing'}")
+
 
 #: Journal entries ``radist-fake`` keeps: a long-running server must not grow without bound.
 DEFAULT_JOURNAL_LIMIT = 10_000
@@ -76,7 +92,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"RADIST_KEY={fake.project.secret_key}")
     print(f"RADIST_PUBLIC_KEY={fake.project.public_key}")
     print(f"RADIST_FAKE_SEED={fake.seed}")
-    print("Serving the Radist fake; press Ctrl-C to stop.", flush=True)
+    print(READY_LINE, flush=True)
     while not stop.wait(0.5):
         pass
     server.stop()
