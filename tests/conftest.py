@@ -9,6 +9,13 @@ from typing import Any
 
 import pytest
 
+# The loopback server's parsers are C extensions. pytester's in-process runs
+# drop the modules first imported inside them, and a C extension imported
+# again keeps raising its first exception classes, which the fresh Python
+# modules then fail to catch. Importing them here, once, keeps one copy.
+import pytest_radist.doors.protocols  # noqa: F401, E402
+import pytest_radist.doors.socket_protocol  # noqa: F401, E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SDK_060_HINT = (
     "SDK 0.6.0 is not installed beside 0.7.0. Run scripts/test.sh, or: "

@@ -126,3 +126,23 @@ def test_radist_fake_caps_its_journal() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
+
+
+def test_radist_fake_narrows_allowed_origins() -> None:
+    process, settings = _start_cli("--allow-origin", "http://app.localhost:3000")
+    try:
+        base = settings["RADIST_API_BASE_URL"]
+
+        def preflight(origin: str) -> int:
+            request = urllib.request.Request(base + "/api/v1/p2p/calls/x/token", method="OPTIONS",
+                                             headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+            try:
+                return urllib.request.urlopen(request, timeout=10).status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert preflight("http://app.localhost:3000") == 204
+        assert preflight("http://elsewhere.localhost") == 403
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)

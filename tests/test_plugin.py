@@ -173,3 +173,17 @@ def test_an_exception_in_the_server_thread_fails_the_test_at_teardown(pytester: 
     result = run(pytester)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*internal error on POST /api/v1/projects/test-project/rooms: RuntimeError: boom*"])
+
+
+def test_allowed_origins_from_the_command_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_origins(radist_fake):
+            assert radist_fake.browser.origin_allowed("http://app.localhost:3000", "client")
+            assert not radist_fake.browser.origin_allowed("http://other.localhost", "client")
+        """
+    )
+    run(pytester, "--radist-allowed-origins=http://app.localhost:3000,http://b.localhost").assert_outcomes(passed=1)
+    result = run(pytester, "--radist-allowed-origins=app.localhost")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*expected comma-separated origins such as http://localhost:3000*"])

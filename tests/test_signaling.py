@@ -380,3 +380,21 @@ def test_the_next_fake_closes_the_previous_fakes_sockets() -> None:
             frame(ws)
             second.serve_on(server)
             assert closed_with(ws) == (1001, "The fake this socket belonged to is gone.")
+
+
+def test_a_tombstone_closes_the_sockets_still_open(radist_fake: RadistFake) -> None:
+    # model rules tombstone a call only once nobody is connected; this is the
+    # door's safety net should the state end a call under an open socket
+    call = radist_fake.make_call()
+    with open_socket(radist_fake.signaling_url(call.tokens[0])) as ws:
+        frame(ws)
+        with radist_fake._world.lock:
+            radist_fake._world._tombstone(call, radist_fake.clock.time())
+        assert closed_with(ws) == (4410, "Call has been terminated.")
+
+
+def test_faults_apply_to_the_room_socket_too(radist_fake: RadistFake) -> None:
+    room = radist_fake.make_room()
+    radist_fake.fail("room_signaling", status=410)
+    error, close = refusal(radist_fake.signaling_url(room.tokens[0]))
+    assert error == {"type": "error", "reason": "terminated", "error": "Token has expired."} and close[0] == 4410
