@@ -492,7 +492,7 @@ class RadistFake:
             query, key = redact_query(query)
         self.journal.record(RecordedRequest(
             endpoint=endpoint, method=request.method, path=request.path, params=found.params,
-            query=query,
+            raw_query=query,
             json=None if request.body is api.NO_BODY else self.journal.body(request.body, request.body_size),
             status=0 if outcome.drop else outcome.status,
             response=None if outcome.drop else (outcome.body if outcome.raw is None else outcome.raw.decode("utf-8", "replace")),
@@ -537,6 +537,16 @@ class RadistFake:
         from .doors.requests_adapter import RadistAdapter
 
         return RadistAdapter(self)
+
+    def httpx_transport(self) -> Any:
+        """An httpx transport answering from this fake in process, for
+        ``httpx.Client(transport=...)`` and ``httpx.AsyncClient(transport=...)``
+        alike (needs ``httpx``)."""
+        try:
+            from .doors.httpx_transport import RadistHttpxTransport
+        except ImportError as exc:
+            raise ImportError(f"httpx_transport() needs httpx: pip install 'pytest-radist[httpx]' ({exc})") from None
+        return RadistHttpxTransport(self)
 
     @property
     def url(self) -> str:

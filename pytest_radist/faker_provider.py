@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from faker import Faker
-from faker.providers import BaseProvider
+try:
+    from faker import Faker
+    from faker.providers import BaseProvider
+except ImportError as exc:  # name the extra instead of a bare ModuleNotFoundError
+    raise ImportError(f"{__name__} needs faker: pip install 'pytest-radist[faker]' ({exc})") from exc
 
 from .model.entities import ACCESS_CONTROLS, ACCESS_TYPES
 from .model import ids

@@ -54,6 +54,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "reconnect_grace": (float, "seconds an empty call waits before it is tombstoned (default 0)"),
     "strict": (_boolean, "fail a test at teardown on unroutable requests or fake errors (default true)"),
     "allowed_origins": (_origin_list, "origins that may call the public-key mint and open signaling sockets, comma-separated (default: any)"),
+    "guard": (_boolean, "refuse requests to the real Radist (radist.tech) while a test uses the fake (default on)"),
 }
 #: Marker keywords beyond SETTINGS, passed straight to RadistFake.
 MARKER_ONLY = (
@@ -62,6 +63,15 @@ MARKER_ONLY = (
 )
 
 _SEED_KEY = pytest.StashKey[int]()
+#: The seed pytest-randomly hands its seeders before each test, if it runs.
+_randomly_seed: Optional[int] = None
+
+
+def reseed(seed: int) -> None:
+    """pytest-randomly's ``random_seeder`` entry point: the fake's seed
+    follows ``--randomly-seed`` unless ``--radist-seed`` is given."""
+    global _randomly_seed
+    _randomly_seed = seed
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,12 +83,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    fake_settings(config, {})  # a bad --radist-* value is one usage error now, not one per test
     config.addinivalue_line(
         "markers",
         "radist(**settings): configure this test's radist_fake: seed, project_id, secret_key, "
         "public_key, connection_limit, room_limit, token_ttl, reconnect_grace, "
         "room_participant_cap, public_base_url, realtime, strict, allowed_origins, secret_cors, "
-        "control_origins, allowed_hosts, journal_limit, journal_body_limit",
+        "control_origins, allowed_hosts, journal_limit, journal_body_limit, guard",
     )
 
 
@@ -115,26 +126,45 @@ def radist_server() -> Iterator[LoopbackServer]:
 
 @contextmanager
 def _serving(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[RadistFake]:
-    """A new fake, served by ``server`` until the block ends, then checked.
-    Whatever the server served before (the test's own fake) is restored."""
-    from .fake import RadistFake, RadistFakeProblem
+    """A new fake, served by ``server`` until the block ends, then checked;
+    the production guard is on meanwhile unless ``guard=False``. Whatever
+    the server served before is restored."""
+    from .controls.guard import GUARD
+    from .fake import RadistFake
     from .model.clock import Clock
 
     settings = dict(settings)
     if settings.pop("realtime", False):
         settings["clock"] = Clock(realtime=True)
+    guarded = settings.pop("guard", True)
     fake = RadistFake(**settings)
     previous = server.target
     fake.serve_on(server)
+    if guarded:
+        GUARD.__enter__()
     try:
         yield fake
     finally:
         server.target = previous
-    if fake.strict:
-        try:
-            fake.check()
-        except RadistFakeProblem as problem:
-            pytest.fail(str(problem), pytrace=False)
+        if guarded:
+            GUARD.__exit__()
+    problems = _problems(fake)
+    if problems:
+        pytest.fail(problems, pytrace=False)
+
+
+def _problems(fake: RadistFake) -> Optional[str]:
+    """What a strict fake saw, as one message (``None`` if nothing). Read
+    here, not in an ``except`` block, so pytest prints it once."""
+    from .fake import RadistFakeProblem
+
+    if not fake.strict:
+        return None
+    try:
+        fake.check()
+    except RadistFakeProblem as problem:
+        return str(problem)
+    return None
 
 
 @pytest.fixture
@@ -144,25 +174,31 @@ def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -
     marker = request.node.get_closest_marker("radist")
     settings = fake_settings(request.config, dict(marker.kwargs) if marker else {})
     if settings.get("seed") is None:
-        settings["seed"] = random.SystemRandom().randrange(2**32)
+        settings["seed"] = _randomly_seed if _randomly_seed is not None else random.SystemRandom().randrange(2**32)
     request.node.stash[_SEED_KEY] = settings["seed"]
     with _serving(radist_server, settings) as fake:
         yield fake
 
 
 @pytest.fixture(scope="session")
-def radist_fake_factory(pytestconfig: pytest.Config, radist_server: LoopbackServer) -> Callable[..., Any]:
+def radist_fake_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., Any]]:
     """``with radist_fake_factory(**settings) as fake:`` gives a fresh fake
     for each Hypothesis example (or any loop inside one test). Session-scoped,
     so ``@given`` tests may use it; the seed defaults to ``--radist-seed``,
-    else 0, so that examples replay exactly."""
+    else 0, so that examples replay exactly. Its fakes have a loopback
+    server of their own, so a test's ``radist_fake.url`` keeps answering
+    from ``radist_fake`` inside the block."""
+    from .doors.server import LoopbackServer
+
+    server = LoopbackServer()
 
     def new_fake(**settings: Any) -> Any:
         merged = fake_settings(pytestconfig, settings)
         merged.setdefault("seed", 0)
-        return _serving(radist_server, merged)
+        return _serving(server, merged)
 
-    return new_fake
+    yield new_fake
+    server.stop()
 
 
 @pytest.fixture
@@ -179,7 +215,8 @@ def radist_client(radist_fake: RadistFake) -> Any:
     try:
         return radist_fake.client()
     except ImportError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        missing = str(exc)
+    pytest.fail(missing, pytrace=False)  # outside the except: printed once
 
 
 @pytest.fixture

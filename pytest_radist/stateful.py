@@ -25,8 +25,11 @@ from __future__ import annotations
 import http.client
 from typing import Any, ClassVar, Optional
 
-from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
+try:
+    from hypothesis import strategies as st
+    from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
+except ImportError as exc:  # name the extra instead of a bare ModuleNotFoundError
+    raise ImportError(f"{__name__} needs hypothesis: pip install 'pytest-radist[hypothesis]' ({exc})") from exc
 
 from . import strategies as rst
 from .errors import JoinRefused

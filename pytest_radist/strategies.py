@@ -15,7 +15,10 @@ from __future__ import annotations
 import string
 from typing import Any, Optional
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:  # name the extra instead of a bare ModuleNotFoundError
+    raise ImportError(f"{__name__} needs hypothesis: pip install 'pytest-radist[hypothesis]' ({exc})") from exc
 
 from . import errors as E
 from .api.routes import ENDPOINTS

@@ -25,4 +25,4 @@ export RADIST_SDK_060_PATH="$PWD/.venv/radist-server-0.6.0"
 
 .venv/bin/python -m mypy
 .venv/bin/python bench/bench.py --quick
-.venv/bin/python -m pytest -n 2 --shuffle "$@"
+.venv/bin/python -m pytest -n 2 "$@"  # random order: pytest-randomly

@@ -13,7 +13,11 @@ from pytest_radist.api.app import ApiRequest, parse_body
 DOORS = ("transport", "http")
 #: Other installed plugins that each in-process pytester run would load again
 #: (the faker and hypothesis ones alone cost a second); none is needed there.
-UNRELATED_PLUGINS = ("-p", "no:faker", "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:pytest_httpserver")
+#: pytest-randomly is off there too: an inner run's tests may depend on their order.
+UNRELATED_PLUGINS = (
+    "-p", "no:faker", "-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:pytest_httpserver",
+    "-p", "no:randomly", "-p", "no:asyncio", "-p", "no:httpx", "-p", "no:anyio",
+)
 _UNSET: Any = object()
 
 

@@ -63,7 +63,7 @@ def test_factory_gives_the_server_back_to_the_tests_fake(radist_fake: Any, radis
     import urllib.request
 
     def total(fake: Any) -> int:
-        request = urllib.request.Request(f"{radist_fake.url}/api/v1/projects/{fake.project.id}/calls",
+        request = urllib.request.Request(f"{fake.url}/api/v1/projects/{fake.project.id}/calls",
                                          headers={"Authorization": f"Bearer {fake.project.secret_key}"})
         with urllib.request.urlopen(request, timeout=10) as response:
             return int(json.loads(response.read())["total"])
@@ -71,6 +71,8 @@ def test_factory_gives_the_server_back_to_the_tests_fake(radist_fake: Any, radis
     radist_fake.make_call()
     with radist_fake_factory() as inner:
         assert total(inner) == 0
+        assert inner.url != radist_fake.url
+        assert total(radist_fake) == 1  # the test's own fake still answers at its URL
     assert total(radist_fake) == 1
     with pytest.raises(RuntimeError, match="inside the block"):
         with radist_fake_factory():

@@ -19,7 +19,8 @@ def test_journal_records_every_door(radist_fake: RadistFake) -> None:
     assert first.json == {"accessControl": "public"} and first.key_type == "secret"
     assert first.response["accessControl"] == "public"
     assert first.params == {"projectId": "test-project"}
-    assert (second.endpoint, second.door, second.query, second.json) == ("list_calls", "http", "page=2", None)
+    assert (second.endpoint, second.door, second.raw_query, second.json) == ("list_calls", "http", "page=2", None)
+    assert second.query == {"page": "2"} and second.query.get("limit") is None
 
 
 def test_keys_are_never_stored_in_clear(radist_fake: RadistFake) -> None:

@@ -185,5 +185,66 @@ def test_allowed_origins_from_the_command_line(pytester: pytest.Pytester) -> Non
     )
     run(pytester, "--radist-allowed-origins=http://app.localhost:3000,http://b.localhost").assert_outcomes(passed=1)
     result = run(pytester, "--radist-allowed-origins=app.localhost")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*expected comma-separated origins such as http://localhost:3000*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*expected comma-separated origins such as http://localhost:3000*"])
+
+
+def test_a_bad_setting_is_one_usage_error_at_start_up(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_one(radist_fake):\n    pass\n\ndef test_two(radist_fake):\n    pass\n")
+    result = run(pytester, "--radist-seed=abc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.str().count("radist_seed / --radist-seed") == 1
+    result.stdout.no_fnmatch_line("*test_one*")
+
+
+def test_a_strict_failure_is_printed_once(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import urllib.request, urllib.error
+
+        def test_unroutable(radist_fake):
+            try:
+                urllib.request.urlopen(radist_fake.url + "/api/v1/nowhere", timeout=5)
+            except urllib.error.HTTPError:
+                pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    output = result.stdout.str()
+    assert output.count("is not a Radist endpoint") == 1
+    assert "During handling of the above exception" not in output
+
+
+@pytest.mark.parametrize("module, extra", [("pytest_radist.strategies", "hypothesis"), ("pytest_radist.faker_provider", "faker")])
+def test_a_missing_extra_names_the_install(module: str, extra: str) -> None:
+    code = f"import sys; sys.modules[{extra!r}] = None; import {module}"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert f"pip install 'pytest-radist[{extra}]'" in result.stderr
+
+
+def _without_randomly() -> list[str]:
+    """UNRELATED_PLUGINS, with pytest-randomly left on."""
+    pairs = zip(UNRELATED_PLUGINS[::2], UNRELATED_PLUGINS[1::2])
+    return [arg for flag, name in pairs if name != "no:randomly" for arg in (flag, name)]
+
+
+def test_the_fake_seed_follows_pytest_randomly(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_seed(radist_fake):
+            sys.stderr.write(f"SEED {radist_fake.seed}\\n")
+        """
+    )
+    # a subprocess: pytest-randomly caches its seeders, which in-process runs would re-import
+    def seeds(*extra: str) -> set[str]:
+        result = pytester.runpytest_subprocess("-s", *_without_randomly(), "-p", "no:cacheprovider", *extra)
+        return {line for line in result.errlines if line.startswith("SEED")}
+
+    replayed = seeds("--randomly-seed=1234") | seeds("--randomly-seed=1234")
+    assert len(replayed) == 1  # the same every run: --randomly-seed=N replays the test
+    assert seeds("--randomly-seed=99") != replayed
+    assert seeds("--randomly-seed=1234", "--radist-seed=7") == {"SEED 7"}  # --radist-seed still wins

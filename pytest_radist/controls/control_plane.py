@@ -70,7 +70,7 @@ def _jsonable(value: Any) -> Any:
 
 def _requests(fake: RadistFake, body: dict[str, Any]) -> Answer:
     return 200, {"requests": [
-        {"endpoint": r.endpoint, "method": r.method, "path": r.path, "query": r.query, "json": _jsonable(r.json),
+        {"endpoint": r.endpoint, "method": r.method, "path": r.path, "query": r.query, "rawQuery": r.raw_query, "json": _jsonable(r.json),
          "status": r.status, "response": r.response, "keyType": r.key_type, "door": r.door, "at": iso(r.at), "fault": r.fault}
         for r in fake.requests
     ]}

@@ -66,8 +66,8 @@ class RecordedRequest:
     """Raw path, still percent-encoded."""
     params: dict[str, str]
     """Decoded path parameters (``projectId``, ``callId``...)."""
-    query: str
-    """Raw query string (a socket's ``publicKey`` redacted)."""
+    raw_query: str
+    """The query string as sent (a socket's ``publicKey`` redacted)."""
     json: Any
     """The request body as JSON, ``None`` when there was none, an
     :class:`OmittedBody` when it was larger than the journal keeps."""
@@ -86,10 +86,17 @@ class RecordedRequest:
     fault: Optional[str] = None
     """The fault rule that shaped the answer, if any."""
 
+    @property
+    def query(self) -> dict[str, str]:
+        """The query parameters, decoded (a repeated one: its last value):
+        ``r.query.get("page")``."""
+        return dict(parse_qsl(self.raw_query, keep_blank_values=True))
+
     def describe(self) -> str:
         body = "" if self.json is None else f" json={self.json!r}"
         fault = f" [fault: {self.fault}]" if self.fault else ""
-        return f"{self.endpoint or 'UNROUTED'} {self.method} {self.path}{'?' + self.query if self.query else ''}{body} -> {self.status}{fault}"
+        query = f"?{self.raw_query}" if self.raw_query else ""
+        return f"{self.endpoint or 'UNROUTED'} {self.method} {self.path}{query}{body} -> {self.status}{fault}"
 
 
 class Journal:

@@ -1,0 +1,80 @@
+"""An httpx transport answering from the fake in process, sync and async.
+
+    httpx.Client(transport=radist_fake.httpx_transport())
+    httpx.AsyncClient(transport=radist_fake.httpx_transport())
+
+One object serves both (like ``httpx.MockTransport``). Requests go through
+:meth:`RadistFake.dispatch` like every other door. Faults become what httpx
+raises for real: a dropped connection is ``httpx.RemoteProtocolError``,
+latency past the request's read timeout is ``httpx.ReadTimeout``. On the
+async path latency is awaited (``anyio.sleep``: asyncio and trio alike),
+never slept on the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Optional
+
+import httpx
+
+from ..api.app import ApiRequest, parse_body, request_from_url
+
+if TYPE_CHECKING:
+    from ..fake import Outcome, RadistFake
+
+_DROPPED = "Server disconnected without sending a response."
+
+
+def _read_timeout(request: httpx.Request) -> Optional[float]:
+    timeout = request.extensions.get("timeout") or {}
+    value = timeout.get("read")
+    return None if value is None else float(value)
+
+
+class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Answers httpx requests from a :class:`~pytest_radist.RadistFake`."""
+
+    def __init__(self, fake: RadistFake) -> None:
+        self._fake = fake
+
+    def _dispatch(self, request: httpx.Request, content: bytes) -> Outcome:
+        authorization = request.headers.get("authorization")
+        api_request: ApiRequest = request_from_url(request.method, str(request.url), authorization, parse_body(content))
+        api_request.body_size = len(content)
+        return self._fake.dispatch(api_request, door="httpx")
+
+    def _wait(self, request: httpx.Request, outcome: Outcome) -> tuple[float, bool]:
+        """Seconds to wait, and whether the client's read timeout fires first."""
+        limit = _read_timeout(request)
+        if limit is not None and outcome.delay > limit:
+            return limit, True
+        return outcome.delay, False
+
+    def _respond(self, request: httpx.Request, outcome: Outcome, timed_out: bool) -> httpx.Response:
+        if timed_out:
+            raise httpx.ReadTimeout(f"radist fake: no answer within the read timeout (latency fault of {outcome.delay} s)", request=request)
+        if outcome.drop:
+            raise httpx.RemoteProtocolError(_DROPPED, request=request)
+        content = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
+        return httpx.Response(outcome.status, headers={"content-type": "application/json"}, content=content, request=request)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        outcome = self._dispatch(request, request.read())
+        seconds, timed_out = self._wait(request, outcome)
+        if seconds:
+            time.sleep(seconds)
+        return self._respond(request, outcome, timed_out)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        outcome = self._dispatch(request, await request.aread())
+        seconds, timed_out = self._wait(request, outcome)
+        if seconds:
+            import anyio
+
+            await anyio.sleep(seconds)
+        return self._respond(request, outcome, timed_out)
+
+    def __repr__(self) -> str:
+        return f"<RadistHttpxTransport of {self._fake!r}>"
