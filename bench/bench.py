@@ -242,6 +242,60 @@ def bench_sockets(repeat: int, rounds: int) -> None:
     thread.join(5)
 
 
+def bench_httpx(repeat: int, rounds: int) -> None:
+    """httpx in process: the stateful transport against a static respx route
+    and against httpx.MockTransport with a static handler, sync and async."""
+    import asyncio
+
+    import httpx
+    import respx
+
+    fake = RadistFake(seed=1)
+    url = f"https://radist.tech/api/v1/projects/{fake.project.id}/calls"
+    headers = {"Authorization": f"Bearer {fake.project.secret_key}"}
+    ours = httpx.Client(transport=fake.httpx_transport(), headers=headers)
+    static = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, json=STATIC_CALL)))
+    mocked = httpx.Client()
+    router = respx.mock(assert_all_called=False)
+    router.post(url).respond(json=STATIC_CALL)
+    with router:
+        a, b = side_by_side(lambda: ours.post(url), lambda: mocked.post(url), repeat, rounds)
+    row("httpx post create_call, in process", a, "static respx route", b, "<= 0.7x")
+    a, b = side_by_side(lambda: ours.post(url), lambda: static.post(url), repeat, rounds)
+    row("httpx post create_call, in process", a, "httpx.MockTransport", b, "<= 1.3x")
+
+    async def async_rows() -> None:
+        ours_async = httpx.AsyncClient(transport=fake.httpx_transport(), headers=headers)
+        static_async = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(200, json=STATIC_CALL)))
+        times_a, times_b = [], []
+        for _ in range(rounds):
+            for client, times in ((ours_async, times_a), (static_async, times_b)):
+                start = time.perf_counter()
+                for _ in range(repeat):
+                    await client.post(url)
+                times.append((time.perf_counter() - start) / repeat)
+        row("httpx async post create_call, in process", statistics.median(times_a), "httpx.MockTransport",
+            statistics.median(times_b), "report")
+
+    asyncio.run(async_rows())
+
+    # what the production guard adds to an in-process call: nothing it resolves
+    from pytest_radist.controls.guard import GUARD
+
+    transport = fake.transport
+
+    def sdk_call() -> None:
+        transport(url, "POST", headers, None)
+
+    plain, _ = side_by_side(sdk_call, sdk_call, repeat, rounds)
+    GUARD.__enter__()
+    try:
+        guarded, _ = side_by_side(sdk_call, sdk_call, repeat, rounds)
+    finally:
+        GUARD.__exit__()
+    figure("production guard cost on an in-process call", f"{(guarded - plain) * 1e6:+.2f} us", "< 5 us")
+
+
 def bench_fixture(repeat: int, rounds: int) -> None:
     """What radist_fake does per test: a fresh fake, attached to the shared
     server, checked and detached at teardown."""
@@ -306,6 +360,7 @@ def main() -> None:
     print(f"pytest-radist benchmark ({'quick' if args.quick else 'full'}), Python {sys.version.split()[0]}")
     print(f"{'what':<46} {'pytest-radist':>12}  {'baseline':<22} {'':>12}  {'ratio':>8}")
     bench_in_process(300 if args.quick else 3000, rounds)
+    bench_httpx(300 if args.quick else 3000, rounds)
     bench_loopback(30 if args.quick else 200, rounds)
     bench_keep_alive(1.0 if args.quick else 5.0)
     bench_sockets(20 if args.quick else 100, rounds)
