@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install pytest-radist from scratch into .venv (and Debian's chromium for the
-# browser tests), type-check it, smoke-run the benchmark, then run the whole
+# browser tests), type-check it, build and check the release artefacts,
+# smoke-run the benchmark, then run the whole
 # suite: SDK 0.7.0 and 0.6.0, in process and over HTTP, real sockets and real
 # browsers, two workers, random order. The suite runs last so that its
 # summary is the closing line.
@@ -24,5 +25,10 @@ python3 -m venv .venv
 export RADIST_SDK_060_PATH="$PWD/.venv/radist-server-0.6.0"
 
 .venv/bin/python -m mypy
+# the release artefacts: an sdist and a wheel that twine (PyPI's rules) accepts
+dist="$(mktemp -d)"
+.venv/bin/python -m build --outdir "$dist" . >/dev/null
+.venv/bin/python -m twine check --strict "$dist"/*
+rm -rf "$dist"
 .venv/bin/python bench/bench.py --quick
 .venv/bin/python -m pytest -n 2 "$@"  # random order: pytest-randomly
