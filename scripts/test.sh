@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install pytest-radist from scratch into .venv (and Debian's chromium for the
-# browser tests), type-check it, build and check the release artefacts,
-# smoke-run the benchmark, then run the whole
+# browser tests), type-check it, build and check the release artefacts and
+# the docs site, smoke-run the benchmark, then run the whole
 # suite: SDK 0.7.0 and 0.6.0, in process and over HTTP, real sockets and real
-# browsers, two workers, random order. The suite runs last so that its
+# browsers, the docs' code blocks, two workers, random order. The suite runs last so that its
 # summary is the closing line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,5 +30,9 @@ dist="$(mktemp -d)"
 .venv/bin/python -m build --outdir "$dist" . >/dev/null
 .venv/bin/python -m twine check --strict "$dist"/*
 rm -rf "$dist"
+# the docs site, strictly: a broken link or anchor fails the build
+site="$(mktemp -d)"
+NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict --quiet --site-dir "$site"
+rm -rf "$site"
 .venv/bin/python bench/bench.py --quick
 .venv/bin/python -m pytest -n 2 "$@"  # random order: pytest-randomly
