@@ -113,3 +113,13 @@ def test_an_unroutable_request_is_a_strict_problem(radist_fake: RadistFake) -> N
         assert client.get("http://fake/api/v1/nowhere").status_code == 404
     assert radist_fake.problems and "not a Radist endpoint" in radist_fake.problems[0]
     radist_fake.reset()  # let the test pass: the problem was the point
+
+
+def test_bad_input_is_answered_as_by_every_door(radist_fake: RadistFake) -> None:
+    with httpx.Client(transport=radist_fake.httpx_transport()) as client:
+        url = "http://fake" + calls_path(radist_fake)
+        assert client.post(url, headers=secret(radist_fake), content=b"not json").json() == {"error": "Invalid JSON body."}
+        assert client.post(url).json() == {"error": "Missing bearer token."}
+        assert client.get(url + "?page=0", headers=secret(radist_fake)).json() == {"error": "Invalid page query parameter."}
+        assert client.post("http://fake/api/v1/projects/a%2Fb/calls", headers=secret(radist_fake)).status_code == 401
+    assert [r.json for r in radist_fake.requests][0] is not None  # the unparsable body is journaled, not lost

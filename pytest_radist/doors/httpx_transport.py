@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Optional
 
 import httpx
 
-from ..api.app import ApiRequest, parse_body, request_from_url
+from ..api.app import ApiRequest, parse_body
 
 if TYPE_CHECKING:
     from ..fake import Outcome, RadistFake
@@ -40,9 +40,12 @@ class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._fake = fake
 
     def _dispatch(self, request: httpx.Request, content: bytes) -> Outcome:
-        authorization = request.headers.get("authorization")
-        api_request: ApiRequest = request_from_url(request.method, str(request.url), authorization, parse_body(content))
-        api_request.body_size = len(content)
+        url = request.url  # already parsed by httpx: no need to print and split it again
+        path, _, query = url.raw_path.decode("ascii").partition("?")
+        api_request = ApiRequest(
+            request.method, path, query, request.headers.get("authorization"), parse_body(content),
+            f"{url.scheme}://{url.netloc.decode('ascii')}", body_size=len(content),
+        )
         return self._fake.dispatch(api_request, door="httpx")
 
     def _wait(self, request: httpx.Request, outcome: Outcome) -> tuple[float, bool]:
