@@ -126,6 +126,17 @@ class RadistFake:
     def reconnect_grace(self, seconds: float) -> None:
         self._world.reconnect_grace = seconds
 
+    @property
+    def room_participant_cap(self) -> Optional[int]:
+        """Participants allowed at once in rooms created from now on; ``None`` = any."""
+        return self._world.room_participant_cap
+
+    @room_participant_cap.setter
+    def room_participant_cap(self, cap: Optional[int]) -> None:
+        from .model.world import check_limit
+
+        self._world.room_participant_cap = check_limit("room_participant_cap", cap)
+
     def add_project(
         self,
         project_id: Optional[str] = None,
@@ -430,21 +441,31 @@ class RadistFake:
                 + "\n(mark the test with @pytest.mark.radist(strict=False) to allow this)"
             )
 
-    def reset(self, *, state: bool = False) -> None:
+    def reset(self, *, state: bool = False, seed: Optional[int] = None) -> None:
         """Forget the journal, fault rules and problems. With ``state=True``
         also forget every call, room, space, token and peer, keeping the
         projects with their ids, keys and limits (and the clock). Objects
-        read before the reset (``fake.project`` included) are then stale."""
+        read before the reset (``fake.project`` included) are then stale.
+
+        New ids come from the same generator going on, so no id or token
+        from before the reset comes back; ``seed=`` restarts the generator
+        from that seed instead (the same seed, the same ids again)."""
+        if seed is not None and not state:
+            raise ValueError("seed= restarts the ids of a state reset: pass state=True with it")
         self.journal.clear()
         self._faults.clear()
         with self._problems_lock:
             self._problems.clear()
         if state:
             old = self._world
+            if seed is not None:
+                self.seed = seed
             world = World(
                 seed=self.seed, clock=self.clock, token_ttl=old.token_ttl,
                 reconnect_grace=old.reconnect_grace, room_participant_cap=old.room_participant_cap,
             )
+            if seed is None:
+                world.ids = old.ids  # the same generator goes on: nothing from before comes back
             for project in old.projects.values():
                 fresh = world.add_project(
                     project.id, secret_key=project.secret_keys[0], public_key=project.public_key,

@@ -26,8 +26,8 @@ def test_faults_journal_and_clock_over_http(radist_fake: RadistFake) -> None:
     requests = control(radist_fake, "GET", "requests")[1]["requests"]
     assert [(r["endpoint"], r["status"], r["door"]) for r in requests] == [("create_call", 429, "http")]
 
-    assert control(radist_fake, "POST", "clock", advance=90)[1] == {"now": "2026-01-01T00:01:30.000Z"}
-    assert control(radist_fake, "POST", "clock", set="2027-03-04T05:06:07Z")[1] == {"now": "2027-03-04T05:06:07.000Z"}
+    assert control(radist_fake, "POST", "clock", advance=90)[1]["now"] == "2026-01-01T00:01:30.000Z"
+    assert control(radist_fake, "POST", "clock", set="2027-03-04T05:06:07Z")[1]["now"] == "2027-03-04T05:06:07.000Z"
 
 
 def test_participants_over_http(radist_fake: RadistFake) -> None:
@@ -47,7 +47,7 @@ def test_state_and_reset(radist_fake: RadistFake, door: str) -> None:
     assert state["seed"] == radist_fake.seed and state["projects"][0]["calls"] == 1
     assert state["projects"][0]["secretKeys"] == [radist_fake.project.secret_key]
     keys = (radist_fake.project.secret_key, radist_fake.project.public_key)
-    assert control(radist_fake, "POST", "reset", door, state=True) == (200, {"reset": True})
+    assert control(radist_fake, "POST", "reset", door, state=True) == (200, {"reset": True, "seed": radist_fake.seed})
     assert radist_fake.calls == {} and (radist_fake.project.secret_key, radist_fake.project.public_key) == keys
     assert raw(radist_fake, door, "POST", calls_path(radist_fake))[0] == 200  # same keys still work
 
@@ -60,5 +60,5 @@ def test_bad_control_requests_are_4xx(radist_fake: RadistFake, door: str) -> Non
     assert control(radist_fake, "POST", "join", door)[0] == 400
     status, body = control(radist_fake, "GET", "nothing", door)
     assert status == 404 and "POST /_radist/faults" in body["error"]
-    assert raw(radist_fake, door, "POST", "/_radist/faults", key=None, body=b"[1]") == (400, {"error": "Invalid JSON body."})
+    assert raw(radist_fake, door, "POST", "/_radist/faults", key=None, body=b"[1]") == (400, {"error": "Invalid JSON body: send a JSON object."})
     assert radist_fake.requests == [] and radist_fake.problems == []  # control traffic is not journaled

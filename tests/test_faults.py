@@ -114,10 +114,18 @@ def test_fault_rules_are_validated(radist_fake: RadistFake) -> None:
         radist_fake.fail("create_call")
     with pytest.raises(ValueError, match="error= needs status="):
         radist_fake.fail("create_call", error="x")
-    with pytest.raises(ValueError, match="between 100 and 599"):
-        radist_fake.fail("create_call", status=99)
+    for status in (99, 200, 302, 600, True):
+        with pytest.raises(ValueError, match="between 400 and 599"):
+            radist_fake.fail("create_call", status=status)
     with pytest.raises(ValueError, match="probability"):
         radist_fake.fail("create_call", status=500, probability=0)
+    for latency in (float("inf"), float("nan"), 1e300, -1):
+        with pytest.raises(ValueError, match="latency must be between 0 and 3600"):
+            radist_fake.fail("create_call", latency=latency)
+    with pytest.raises(ValueError, match="error must be a message"):
+        radist_fake.fail("create_call", status=500, error=123)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="malformed must be bytes"):
+        radist_fake.fail("create_call", malformed=["a"])  # type: ignore[arg-type]
     assert radist_fake.faults == []
 
 

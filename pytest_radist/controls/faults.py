@@ -15,6 +15,10 @@ from typing import Optional
 from ..api.routes import ENDPOINTS, SOCKET_ENDPOINTS
 
 
+#: Longest fault latency, in seconds: a test waits for it in real time.
+MAX_LATENCY = 3600.0
+
+
 @dataclass
 class FaultRule:
     """One fault. ``times=None`` means every matching request."""
@@ -78,14 +82,20 @@ class FaultPlan:
 
     def add(self, rule: FaultRule) -> FaultRule:
         check_endpoint(rule.endpoint)
-        if rule.status is not None and (not isinstance(rule.status, int) or not 100 <= rule.status <= 599):
-            raise ValueError(f"status must be an HTTP status between 100 and 599, got {rule.status!r}")
+        if rule.status is not None and (not isinstance(rule.status, int) or isinstance(rule.status, bool) or not 400 <= rule.status <= 599):
+            raise ValueError(f"status must be an error status between 400 and 599, got {rule.status!r}")
+        if rule.error is not None and not isinstance(rule.error, str):
+            raise ValueError(f"error must be a message string, got {rule.error!r}")
+        if rule.malformed is not None and not isinstance(rule.malformed, bytes):
+            raise ValueError(f"malformed must be bytes or str, got {rule.malformed!r}")
         if rule.times is not None and (not isinstance(rule.times, int) or rule.times < 1):
             raise ValueError(f"times must be a positive int or None (every request), got {rule.times!r}")
-        if not 0.0 < rule.probability <= 1.0:
+        if not isinstance(rule.probability, (int, float)) or not 0.0 < rule.probability <= 1.0:
             raise ValueError(f"probability must be in (0, 1], got {rule.probability!r}")
-        if rule.latency < 0:
-            raise ValueError(f"latency must be >= 0 seconds, got {rule.latency!r}")
+        if not isinstance(rule.latency, (int, float)) or not 0 <= rule.latency <= MAX_LATENCY:  # also NaN
+            raise ValueError(f"latency must be between 0 and {MAX_LATENCY:g} seconds, got {rule.latency!r}")
+        if not all(isinstance(flag, bool) for flag in (rule.drop, rule.lost_response)):
+            raise ValueError("drop and lost_response are True or False")
         if rule.drop and rule.malformed is not None:
             raise ValueError("a rule either drops the connection or sends a malformed body, not both")
         if not (rule.status is not None or rule.latency or rule.drop or rule.malformed is not None or rule.lost_response):

@@ -10,6 +10,9 @@ from typing import Callable
 
 #: Where a frozen clock starts unless told otherwise.
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+#: The clock stays where ISO 8601 timestamps and the SDKs can carry it:
+#: from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+MAX_EPOCH = 253402300799.0
 
 
 def _to_epoch(moment: datetime) -> float:
@@ -18,7 +21,13 @@ def _to_epoch(moment: datetime) -> float:
             f"clock time must be timezone-aware, got naive {moment!r}; "
             "pass e.g. datetime(..., tzinfo=timezone.utc)"
         )
-    return moment.timestamp()
+    return _within_range(moment.timestamp())
+
+
+def _within_range(epoch: float) -> float:
+    if not 0.0 <= epoch <= MAX_EPOCH:  # also refuses NaN
+        raise ValueError(f"the clock must stay between 1970-01-01 and 9999-12-31, not {epoch!r} seconds after 1970")
+    return epoch
 
 
 class Clock:
@@ -63,8 +72,9 @@ class Clock:
     def advance(self, seconds: float | timedelta) -> datetime:
         """Move the clock forward; returns the new time. Going back is refused."""
         delta = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
-        if delta < 0:
+        if not delta >= 0:  # negative or NaN
             raise ValueError(f"clock.advance() takes a non-negative duration, got {seconds!r}; use clock.set() to go back")
+        _within_range(self.time() + delta)  # a refused change changes nothing
         with self._lock:
             if self.realtime:
                 self._offset += delta

@@ -52,7 +52,7 @@ def slugify(name: str) -> str:
     return slug or "space"
 
 
-def _check_limit(name: str, value: Optional[int]) -> Optional[int]:
+def check_limit(name: str, value: Optional[int]) -> Optional[int]:
     if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
         raise ValueError(f"{name} must be a non-negative int or None (unlimited), got {value!r}")
     return value
@@ -78,7 +78,7 @@ class World:
         #: Seconds a call with no connected peer waits before it is tombstoned [fake].
         self.reconnect_grace = reconnect_grace
         #: Default participant cap of new rooms; ``None`` = any number [fake].
-        self.room_participant_cap = _check_limit("room_participant_cap", room_participant_cap)
+        self.room_participant_cap = check_limit("room_participant_cap", room_participant_cap)
         self.projects: dict[str, Project] = {}
         self.key_owner: dict[str, Project] = {}
         self.calls: dict[str, Call] = {}
@@ -120,7 +120,7 @@ class World:
             public = self._new_key(public_key, self.ids.public_key, PUBLIC_KEY_PREFIX)
             project = Project(
                 self, project_id, [secret], public,
-                _check_limit("connection_limit", connection_limit), _check_limit("room_limit", room_limit),
+                check_limit("connection_limit", connection_limit), check_limit("room_limit", room_limit),
             )
             self.projects[project_id] = project
             self.key_owner[secret] = project

@@ -1,0 +1,74 @@
+"""The control plane: every test control of ``RadistFake`` over HTTP, under
+the reserved ``/_radist/``, for clients that cannot call Python (a Go, Node
+or browser suite against ``radist-fake``).
+
+Routes are declared by resource (``faults``, ``clock``, ``journal``,
+``participants``, ``scenarios``, ``state``) with their fields
+(:mod:`.schema`); this module finds the route (404, 405), checks the input
+and answers. Radist has no such paths, and control requests are not
+journaled. The guard against web pages (Host, Content-Type, CORS) is the
+loopback server's (:mod:`pytest_radist.doors.asgi`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import unquote
+
+from ...api.app import NO_BODY, ApiRequest
+from . import clock, faults, journal, participants, scenarios, state
+from .schema import Answer, ControlError, ControlRoute
+
+if TYPE_CHECKING:
+    from ...fake import RadistFake
+
+PREFIX = "/_radist/"
+
+#: Every control route, in the order the docs list them.
+ROUTES: tuple[ControlRoute, ...] = (
+    state.ROUTES + clock.ROUTES + faults.ROUTES + journal.ROUTES + participants.ROUTES + scenarios.ROUTES
+)
+
+
+def _match(segments: list[str]) -> list[tuple[ControlRoute, dict[str, str]]]:
+    """Every route whose path matches, with its decoded parameters."""
+    found = []
+    for route in ROUTES:
+        template = route.segments
+        if len(template) != len(segments):
+            continue
+        params: dict[str, str] = {}
+        for want, got in zip(template, segments):
+            if want.startswith("{"):
+                if not got:
+                    break
+                params[want[1:-1]] = unquote(got)
+            elif want != got:
+                break
+        else:
+            found.append((route, params))
+    return found
+
+
+def handle(fake: RadistFake, request: ApiRequest) -> Answer:
+    """Answer a control request (its path starts with :data:`PREFIX`)."""
+    matches = _match(request.path[len(PREFIX):].split("/"))
+    if not matches:
+        listing = "; ".join(f"{r.method} {PREFIX}{r.path}" for r in ROUTES)
+        return 404, {"error": f"Not found. The control plane has: {listing}."}
+    chosen: Optional[tuple[ControlRoute, dict[str, str]]] = next(
+        ((route, params) for route, params in matches if route.method == request.method), None)
+    if chosen is None:
+        allowed = ", ".join(sorted({route.method for route, _ in matches}))
+        return 405, {"error": f"Method not allowed: {PREFIX}{matches[0][0].path} takes {allowed}.", "allow": allowed}
+    route, params = chosen
+    body: Any = {} if request.body is NO_BODY else request.body
+    if route.source == "body" and not isinstance(body, dict):
+        return 400, {"error": "Invalid JSON body: send a JSON object."}
+    try:
+        return route.handler(fake, route.read(body, request.query, params))
+    except ControlError as exc:
+        return exc.status, exc.body
+
+
+__all__ = ["PREFIX", "ROUTES", "ControlError", "ControlRoute", "handle"]

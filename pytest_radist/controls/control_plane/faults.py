@@ -1,0 +1,49 @@
+"""``/_radist/faults``: the fault rules, as ``fake.fail()`` takes them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...api.routes import ENDPOINTS, SOCKET_ENDPOINTS
+from ..faults import MAX_LATENCY
+from .schema import Answer, ControlError, ControlRoute, Field
+
+if TYPE_CHECKING:
+    from ...fake import RadistFake
+
+FIELDS = (
+    Field("endpoint", "string", "the endpoint to fail, or * for every one", choices=("*",) + ENDPOINTS + SOCKET_ENDPOINTS),
+    Field("status", "integer", "answer this error status with the documented body", minimum=400, maximum=599, nullable=True),
+    Field("error", "string", "the error message to send with status", nullable=True),
+    Field("latency", "number", "seconds of real time to wait before answering", minimum=0, maximum=MAX_LATENCY),
+    Field("drop", "boolean", "close the connection without an answer"),
+    Field("malformed", "string", "send this text as the body instead of JSON", nullable=True),
+    Field("lost_response", "boolean", "do the operation, then drop the answer"),
+    Field("times", "integer", "how many matching requests fail; null for every one", minimum=1, nullable=True),
+    Field("probability", "number", "chance that a matching request fails", minimum=0.000001, maximum=1),
+    Field("seed", "integer", "seed of the probability draws", nullable=True),
+)
+
+
+def list_faults(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    return 200, {"faults": [rule.describe() for rule in fake.faults]}
+
+
+def add_fault(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    try:
+        rule = fake.fail(**given)
+    except ValueError as exc:  # the combination is wrong (say, error without status)
+        raise ControlError(400, f"Invalid fault: {exc}.") from None
+    return 200, {"fault": rule.describe()}
+
+
+def clear_faults(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    fake.clear_faults()
+    return 200, {"faults": []}
+
+
+ROUTES = (
+    ControlRoute("GET", "faults", "the fault rules, in order, with their counts", list_faults, changes_state=False),
+    ControlRoute("POST", "faults", "add a fault rule (the arguments of fake.fail)", add_fault, FIELDS),
+    ControlRoute("DELETE", "faults", "remove every fault rule", clear_faults),
+)

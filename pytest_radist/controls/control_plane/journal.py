@@ -1,0 +1,60 @@
+"""``/_radist/requests``: the journal, filtered, always as strict JSON."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from ...api.routes import ENDPOINTS, SOCKET_ENDPOINTS
+from ...model.clock import iso
+from ..journal import RecordedRequest
+from .schema import Answer, ControlRoute, Field
+
+if TYPE_CHECKING:
+    from ...fake import RadistFake
+
+
+def strict_json(value: Any) -> Any:
+    """A journaled value as strict JSON: NaN and infinities (which Python's
+    JSON accepts and Go and browsers refuse) as strings, and what is not
+    JSON at all (an omitted or unparsable body) as its description."""
+    if isinstance(value, dict):
+        return {str(k): strict_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strict_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+def entry_json(r: RecordedRequest) -> dict[str, Any]:
+    return {
+        "endpoint": r.endpoint, "method": r.method, "path": r.path, "query": r.query, "rawQuery": r.raw_query,
+        "json": strict_json(r.json), "status": r.status, "response": strict_json(r.response), "keyType": r.key_type,
+        "key": r.key, "door": r.door, "at": iso(r.at), "fault": r.fault,
+    }
+
+
+def list_requests(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    entries = fake.requests
+    if "endpoint" in given:
+        entries = [r for r in entries if r.endpoint == given["endpoint"]]
+    if "status" in given:
+        entries = [r for r in entries if r.status == given["status"]]
+    if "door" in given:
+        entries = [r for r in entries if r.door == given["door"]]
+    total = len(entries)
+    entries = entries[-given["limit"]:] if "limit" in given else entries
+    return 200, {"requests": [entry_json(r) for r in entries], "total": total}
+
+
+ROUTES = (
+    ControlRoute("GET", "requests", "the journal, oldest first, optionally filtered (query parameters)", list_requests, (
+        Field("endpoint", "string", "only this endpoint", choices=ENDPOINTS + SOCKET_ENDPOINTS),
+        Field("status", "integer", "only answers with this status (0: dropped)", minimum=0, maximum=599),
+        Field("door", "string", "only requests through this door", choices=("transport", "requests", "httpx", "http", "socket")),
+        Field("limit", "integer", "only the newest N", minimum=1),
+    ), source="query", changes_state=False),
+)

@@ -1,0 +1,104 @@
+"""Simulated participants over HTTP: join with a token, enter a space,
+disconnect, remove or reconnect a peer, expire a token."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...errors import JoinRefused
+from ...model.clock import iso
+from ...model.entities import Call, Peer, Token
+from .schema import Answer, ControlError, ControlRoute, Field
+
+if TYPE_CHECKING:
+    from ...fake import RadistFake
+
+
+def peer_json(peer: Peer) -> dict[str, Any]:
+    session = "callId" if isinstance(peer.session, Call) else "roomId"
+    return {"peerId": peer.id, "reconnectToken": peer.reconnect_token, session: peer.session.id,
+            "connected": peer.connected, "gone": peer.gone}
+
+
+def token_json(token: Token) -> dict[str, Any]:
+    expires = token.expires
+    return {"token": token.value, "kind": token.kind, "targetId": token.target_id, "state": token.state,
+            "mintedBy": token.minted_by, "expiresAt": None if expires is None else iso(expires), "peerId": token.peer_id}
+
+
+def _refused(refusal: JoinRefused) -> ControlError:
+    return ControlError(409, str(refusal), reason=refusal.reason)
+
+
+def join(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    try:
+        return 200, peer_json(fake.join(given["token"], public_key=given.get("publicKey")))
+    except JoinRefused as refusal:
+        raise _refused(refusal) from None
+
+
+def join_space(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    try:
+        peer = fake.join_space(given["spaceId"], password=given.get("password"), host_token=given.get("hostToken"),
+                               approved=given.get("approved", False))
+    except KeyError:
+        raise ControlError(404, f'No space with id or slug "{given["spaceId"]}".') from None
+    except JoinRefused as refusal:
+        raise _refused(refusal) from None
+    return 200, peer_json(peer)
+
+
+def _peer(fake: RadistFake, peer_id: str) -> Peer:
+    peer = fake.peers.get(peer_id)
+    if peer is None:
+        raise ControlError(404, f'No peer "{peer_id}": peers are named peer_... (GET /_radist/state lists them).')
+    return peer
+
+
+def leave(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    peer = _peer(fake, given["peerId"])
+    peer.leave()
+    return 200, peer_json(peer)
+
+
+def remove(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    peer = _peer(fake, given["peerId"])
+    peer.remove()
+    return 200, peer_json(peer)
+
+
+def reconnect(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    peer = _peer(fake, given["peerId"])
+    try:
+        peer.reconnect(given.get("reconnectToken"))
+    except JoinRefused as refusal:
+        raise _refused(refusal) from None
+    return 200, peer_json(peer)
+
+
+def expire(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    try:
+        return 200, token_json(fake.expire_token(given["token"]))
+    except KeyError:
+        raise ControlError(404, f'No token "{given["token"]}" was minted by this fake.') from None
+    except ValueError as exc:
+        raise ControlError(409, f"{exc}.") from None
+
+
+ROUTES = (
+    ControlRoute("POST", "join", "join a call or room with a participant token, as the signaling socket would", join, (
+        Field("token", "string", 'the participant token, "ct_..."', required=True),
+        Field("publicKey", "string", "the public key the page would send (checked against the token's project)"),
+    )),
+    ControlRoute("POST", "spaces/{spaceId}/join", "enter a space (by id or slug)", join_space, (
+        Field("password", "string", "for a password space"),
+        Field("hostToken", "string", "join as the host"),
+        Field("approved", "boolean", "for a knock space: a host let this participant in"),
+    )),
+    ControlRoute("POST", "peers/{peerId}/leave", "disconnect a peer (it may reconnect)", leave),
+    ControlRoute("POST", "peers/{peerId}/remove", "remove a peer for good", remove),
+    ControlRoute("POST", "peers/{peerId}/reconnect", "bring a peer back with its reconnect token", reconnect, (
+        Field("reconnectToken", "string", "default: its current one"),
+    )),
+    ControlRoute("POST", "tokens/{token}/expire", "expire a pending token now, without moving the clock", expire),
+)

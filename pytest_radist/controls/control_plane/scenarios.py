@@ -1,0 +1,61 @@
+"""``/_radist/scenarios/...``: the state a test needs, built at once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...model.clock import iso
+from ...model.entities import Call, Room
+from .participants import token_json
+from .schema import Answer, ControlError, ControlRoute, Field
+from .state import _project, project_json
+
+if TYPE_CHECKING:
+    from ...fake import RadistFake
+
+
+def call_json(call: Call) -> dict[str, Any]:
+    tombstoned = call.tombstoned
+    return {"callId": call.id, "accessControl": call.access_control, "projectId": call.project.id,
+            "createdAt": iso(call.created), "tombstonedAt": None if tombstoned is None else iso(tombstoned),
+            "tokens": [token_json(t) for t in call.tokens], "peers": [p.id for p in call.connected_peers]}
+
+
+def room_json(room: Room) -> dict[str, Any]:
+    return {"roomId": room.id, "projectId": room.project.id, "tokens": [token_json(t) for t in room.tokens],
+            "peers": [p.id for p in room.connected_peers]}
+
+
+def _call_scenario(name: str, default_access: str) -> Any:
+    def build(fake: RadistFake, given: dict[str, Any]) -> Answer:
+        project = _project(fake, given.get("project"))
+        return 200, call_json(getattr(fake, name)(given.get("accessControl", default_access), project=project))
+
+    return build
+
+
+def make_room(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    return 200, room_json(fake.make_room(project=_project(fake, given.get("project"))))
+
+
+def limit_reached(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    return 200, project_json(fake.connection_limit_reached(_project(fake, given.get("project"))))
+
+
+CALL_FIELDS = (
+    Field("accessControl", "string", "private or public", choices=("private", "public")),
+    Field("project", "string", "a project id; default: the default project"),
+)
+PROJECT_FIELD = (Field("project", "string", "a project id; default: the default project"),)
+
+ROUTES = (
+    ControlRoute("POST", "scenarios/make_call", "a live call with its two pending tokens", _call_scenario("make_call", "private"), CALL_FIELDS),
+    ControlRoute("POST", "scenarios/make_full_call", "a call whose two peers are connected: mints answer 409",
+                 _call_scenario("make_full_call", "public"), CALL_FIELDS),
+    ControlRoute("POST", "scenarios/make_terminated_call", "a tombstoned call: mints answer 410",
+                 _call_scenario("make_terminated_call", "public"), CALL_FIELDS),
+    ControlRoute("POST", "scenarios/make_room", "a room with its two pending tokens", make_room, PROJECT_FIELD),
+    ControlRoute("POST", "scenarios/connection_limit_reached", "the next create_call answers 429", limit_reached, PROJECT_FIELD),
+)
+
+__all__ = ["ROUTES", "ControlError"]

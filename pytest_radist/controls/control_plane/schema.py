@@ -1,0 +1,137 @@
+"""How a control route is declared, and how its input is checked.
+
+Every route names its fields with their JSON type and bounds, so a Go or
+Node user gets errors in HTTP terms (which field, which values), unknown
+fields are refused with the closest known name, and the route table can be
+read by the docs and an OpenAPI description instead of copied into them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from ...fake import RadistFake
+
+Answer = tuple[int, dict[str, Any]]
+
+
+class ControlError(Exception):
+    """A control request refused: an HTTP status and a message in HTTP terms."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": message, **extra}
+
+
+JSON_TYPES: dict[str, Any] = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a control request's JSON body (or query string)."""
+
+    name: str
+    type: str  # a JSON type: string, integer, number, boolean, object, array
+    doc: str
+    required: bool = False
+    nullable: bool = False
+    minimum: Optional[float] = None
+    maximum: Optional[float] = None
+    choices: Sequence[Any] = ()
+
+    def describe(self) -> str:
+        kind = {"integer": "a whole number", "number": "a number", "string": "a string", "boolean": "true or false",
+                "object": "a JSON object", "array": "a JSON array"}[self.type]
+        if self.choices:
+            kind = "one of " + ", ".join(f'"{c}"' if isinstance(c, str) else str(c) for c in self.choices)
+        bounds = []
+        if self.minimum is not None:
+            bounds.append(f">= {self.minimum:g}")
+        if self.maximum is not None:
+            bounds.append(f"<= {self.maximum:g}")
+        return kind + (f" ({' and '.join(bounds)})" if bounds else "") + (" or null" if self.nullable else "")
+
+    def check(self, value: Any) -> Any:
+        if value is None and self.nullable:
+            return None
+        expected = JSON_TYPES[self.type]
+        wrong_type = not isinstance(value, expected) or (self.type != "boolean" and isinstance(value, bool))
+        not_finite = isinstance(value, float) and not math.isfinite(value)
+        out_of_range = (not wrong_type and not not_finite and self.type in ("integer", "number") and (
+            (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum)))
+        if wrong_type or not_finite or out_of_range or (self.choices and value not in self.choices):
+            raise ControlError(400, f'"{self.name}" must be {self.describe()}, got {_shown(value)}.')
+        return value
+
+
+def _shown(value: Any) -> str:
+    import json
+
+    try:
+        text = json.dumps(value)
+    except ValueError:  # NaN and infinities, which strict JSON cannot carry
+        text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+Handler = Callable[["RadistFake", dict[str, Any]], Answer]
+
+
+@dataclass(frozen=True)
+class ControlRoute:
+    """``method /_radist/<path>``: what it does, what it takes, who answers."""
+
+    method: str
+    path: str  # relative to /_radist/, with {parameters}
+    summary: str
+    handler: Handler
+    fields: tuple[Field, ...] = ()
+    #: ``body`` (JSON object) or ``query`` (query string)
+    source: str = "body"
+    changes_state: bool = field(default=True)
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return tuple(self.path.split("/"))
+
+    def read(self, body: Any, query: str, params: dict[str, str]) -> dict[str, Any]:
+        """The checked input: path parameters, then the declared fields."""
+        if self.source == "query":
+            given: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+            given = {k: _from_query(self._field(k), v) for k, v in given.items() if self._field(k) is not None} | {
+                k: v for k, v in given.items() if self._field(k) is None}
+        else:
+            given = body
+        known = {f.name: f for f in self.fields}
+        for name in given:
+            if name not in known:
+                close = difflib.get_close_matches(name, list(known), n=1)
+                hint = f' Did you mean "{close[0]}"?' if close else ""
+                accepted = ", ".join(f'"{n}"' for n in known) or "none"
+                raise ControlError(400, f'Unknown field "{name}".{hint} {self.method} /_radist/{self.path} takes: {accepted}.')
+        checked: dict[str, Any] = dict(params)
+        for f in self.fields:
+            if f.name in given:
+                checked[f.name] = f.check(given[f.name])
+            elif f.required:
+                raise ControlError(400, f'"{f.name}" is required: {f.doc}.')
+        return checked
+
+    def _field(self, name: str) -> Optional[Field]:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _from_query(field_: Optional[Field], text: str) -> Any:
+    """A query-string value as the field's JSON type (it stays text if it is not one)."""
+    if field_ is None or field_.type == "string":
+        return text
+    try:
+        return int(text) if field_.type == "integer" and len(text) <= 18 else float(text) if field_.type == "number" else text
+    except ValueError:
+        return text

@@ -1,0 +1,119 @@
+"""The fake as a whole: readiness, a snapshot of the state, usage, reset,
+projects and the settings a test can change while it runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...model.clock import iso
+from ...model.entities import Project
+from .schema import Answer, ControlError, ControlRoute, Field
+
+if TYPE_CHECKING:
+    from ...fake import RadistFake
+
+
+def health(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    return 200, {"ok": True}
+
+
+def project_json(project: Project) -> dict[str, Any]:
+    return {"id": project.id, "secretKeys": list(project.secret_keys), "publicKey": project.public_key,
+            "connectionLimit": project.connection_limit, "roomLimit": project.room_limit,
+            "calls": len(project.call_list), "liveCalls": project.live_calls}
+
+
+def state(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    return 200, {"seed": fake.seed, "now": iso(fake.clock.time()),
+                 "projects": [project_json(p) for p in fake.projects.values()],
+                 "rooms": len(fake.rooms), "spaces": len(fake.spaces), "tokens": len(fake.minted_tokens()),
+                 "settings": settings_json(fake)}
+
+
+def _project(fake: RadistFake, project_id: Any) -> Project:
+    try:
+        return fake._project(project_id)
+    except KeyError:
+        raise ControlError(404, f'No project "{project_id}"; the projects are: {", ".join(fake.projects)}.') from None
+
+
+def usage(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    project = _project(fake, given.get("project"))
+    return 200, {"project": project.id, **fake.usage(project)}
+
+
+def reset(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    if "seed" in given and not given.get("state"):
+        raise ControlError(400, '"seed" restarts the ids of a state reset: send "state": true with it.')
+    fake.reset(state=given.get("state", False), seed=given.get("seed"))
+    return 200, {"reset": True, "seed": fake.seed}
+
+
+def add_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    try:
+        project = fake.add_project(given.get("id"), secret_key=given.get("secretKey"), public_key=given.get("publicKey"),
+                                   connection_limit=given.get("connectionLimit"), room_limit=given.get("roomLimit"))
+    except ValueError as exc:
+        raise ControlError(409 if "already" in str(exc) else 400, f"{exc}.") from None
+    return 200, project_json(project)
+
+
+def change_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    project = _project(fake, given["projectId"])
+    if "connectionLimit" in given:
+        project.connection_limit = given["connectionLimit"]
+    if "roomLimit" in given:
+        project.room_limit = given["roomLimit"]
+    return 200, project_json(project)
+
+
+def settings_json(fake: RadistFake) -> dict[str, Any]:
+    return {"tokenTtl": fake.token_ttl, "reconnectGrace": fake.reconnect_grace,
+            "roomParticipantCap": fake.room_participant_cap, "publicBaseUrl": fake.public_base_url, "strict": fake.strict}
+
+
+def change_settings(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    if "tokenTtl" in given:
+        fake.token_ttl = given["tokenTtl"]
+    if "reconnectGrace" in given:
+        fake.reconnect_grace = given["reconnectGrace"]
+    if "roomParticipantCap" in given:
+        fake.room_participant_cap = given["roomParticipantCap"]
+    if "publicBaseUrl" in given:
+        fake.public_base_url = given["publicBaseUrl"].rstrip("/") if given["publicBaseUrl"] else None
+    if "strict" in given:
+        fake.strict = given["strict"]
+    return 200, settings_json(fake)
+
+
+LIMIT = dict(minimum=0, nullable=True)
+ROUTES = (
+    ControlRoute("GET", "health", "readiness, for scripts that start radist-fake", health, changes_state=False),
+    ControlRoute("GET", "state", "seed, clock, projects with keys, counts, settings", state, changes_state=False),
+    ControlRoute("GET", "usage", "usage meters of a project (query parameter)", usage, (
+        Field("project", "string", "a project id; default: the default project"),
+    ), source="query", changes_state=False),
+    ControlRoute("POST", "reset", "forget the journal and faults; with state, every call, room, space, token and peer", reset, (
+        Field("state", "boolean", "also forget the state (projects and keys are kept)"),
+        Field("seed", "integer", "restart the ids from this seed (default: the same generator goes on, so ids never repeat)", minimum=0),
+    )),
+    ControlRoute("POST", "projects", "add a project with its own keys", add_project, (
+        Field("id", "string", "default: project-N"),
+        Field("secretKey", "string", "rad_sk_...; default: generated"),
+        Field("publicKey", "string", "rad_pk_...; default: generated"),
+        Field("connectionLimit", "integer", "live calls allowed at once; null: unlimited", **LIMIT),  # type: ignore[arg-type]
+        Field("roomLimit", "integer", "rooms allowed; null: unlimited", **LIMIT),  # type: ignore[arg-type]
+    )),
+    ControlRoute("PATCH", "projects/{projectId}", "change a project's limits", change_project, (
+        Field("connectionLimit", "integer", "live calls allowed at once; null: unlimited", **LIMIT),  # type: ignore[arg-type]
+        Field("roomLimit", "integer", "rooms allowed; null: unlimited", **LIMIT),  # type: ignore[arg-type]
+    )),
+    ControlRoute("GET", "settings", "the fake's settings", lambda fake, given: (200, settings_json(fake)), changes_state=False),
+    ControlRoute("PATCH", "settings", "change the fake's settings", change_settings, (
+        Field("tokenTtl", "number", "seconds an unused token lives; null: forever", minimum=0, nullable=True),
+        Field("reconnectGrace", "number", "seconds an empty call waits before it ends", minimum=0, maximum=86400),
+        Field("roomParticipantCap", "integer", "participants per new room; null: any", minimum=0, nullable=True),
+        Field("publicBaseUrl", "string", "base of space URLs; null: the URL the client used", nullable=True),
+        Field("strict", "boolean", "report unroutable requests as problems"),
+    )),
+)
