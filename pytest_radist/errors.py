@@ -70,6 +70,7 @@ SERVER_DETACHED = "The fake this socket belonged to is gone."  # 1001 [fake]: th
 
 HOST_NOT_ALLOWED = "Host not allowed: the control plane answers loopback names and the address it was started on."  # 403 [fake]
 CONTROL_NEEDS_JSON = "Control requests that change state must be sent with Content-Type: application/json."  # 415 [fake]
+CONTROL_TOKEN_NEEDED = "The control plane needs 'Authorization: Bearer <control token>' (radist-fake --control-token)."  # 401 [fake]
 SECRET_CORS = "Secret-key endpoints answer no CORS: the secret key must stay on the backend."  # 403 [fake]
 
 #: Refusals of a signaling connect, in the order they are checked

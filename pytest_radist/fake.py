@@ -74,6 +74,7 @@ class RadistFake:
         secret_cors: bool = False,
         control_origins: Optional[Sequence[str]] = None,
         allowed_hosts: Optional[Sequence[str]] = None,
+        control_token: Optional[str] = None,
     ) -> None:
         self.seed: int = random.SystemRandom().randrange(2**32) if seed is None else seed
         self.clock = clock or Clock()
@@ -98,7 +99,7 @@ class RadistFake:
         self.journal = Journal(journal_limit, journal_body_limit)
         #: What a browser may do: CORS origins, secret-key CORS, the control
         #: plane's origins and hosts (radist-api.md 6.5, 6.6).
-        self.browser = BrowserPolicy.build(allowed_origins, secret_cors, control_origins, allowed_hosts)
+        self.browser = BrowserPolicy.build(allowed_origins, secret_cors, control_origins, allowed_hosts, control_token)
         self._faults = FaultPlan()
         self._problems: list[str] = []
         self._problems_lock = threading.Lock()

@@ -59,7 +59,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
 #: Marker keywords beyond SETTINGS, passed straight to RadistFake.
 MARKER_ONLY = (
     "secret_key", "public_key", "room_limit", "room_participant_cap", "public_base_url", "realtime",
-    "secret_cors", "control_origins", "allowed_hosts", "journal_limit", "journal_body_limit",
+    "secret_cors", "control_origins", "allowed_hosts", "journal_limit", "journal_body_limit", "control_token",
 )
 
 _SEED_KEY = pytest.StashKey[int]()

@@ -146,3 +146,40 @@ def test_radist_fake_narrows_allowed_origins() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
+
+
+def test_every_option_reads_the_environment() -> None:
+    from pytest_radist.doors.cli import OPTIONS, env_name
+
+    environ = {"RADIST_FAKE_TOKEN_TTL": "none", "RADIST_FAKE_ROOM_LIMIT": "3", "RADIST_FAKE_RECONNECT_GRACE": "2.5",
+               "RADIST_FAKE_ALLOW_ORIGIN": "http://a.localhost,http://b.localhost", "RADIST_FAKE_REALTIME": "true"}
+    args = build_parser(environ).parse_args([])
+    assert (args.token_ttl, args.room_limit, args.reconnect_grace, args.realtime) == (None, 3, 2.5, True)
+    assert args.allow_origin == ["http://a.localhost", "http://b.localhost"]
+    assert build_parser(environ).parse_args(["--room-limit", "none"]).room_limit is None  # the command line wins
+    assert all(env_name(flag).startswith("RADIST_FAKE_") for flag, *_ in OPTIONS)
+    assert {"--room-limit", "--reconnect-grace", "--public-base-url", "--room-participant-cap"} <= {flag for flag, *_ in OPTIONS}
+
+
+@pytest.mark.parametrize("args, env", [(["--port", "eighty"], {}), (["--token-ttl", "-1"], {}), ([], {"RADIST_FAKE_PORT": "x"})])
+def test_a_bad_value_is_one_line_and_exit_status_2(args: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "pytest_radist.doors.cli", *args], capture_output=True, text=True,
+                            timeout=30, env={**os.environ, **env})
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("radist-fake: ")
+
+
+def test_every_interface_gets_a_warning_a_usable_url_and_a_control_token() -> None:
+    process, settings = _start_cli("--host", "0.0.0.0", "--control-token", "s3cret-token")
+    try:
+        base = settings["RADIST_API_BASE_URL"]
+        assert base.startswith("http://127.0.0.1:")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "/_radist/state", timeout=10)
+        assert refused.value.code == 401 and "control token" in json.loads(refused.value.read())["error"]
+        request = urllib.request.Request(base + "/_radist/health", headers={"Authorization": "Bearer s3cret-token"})
+        assert json.loads(urllib.request.urlopen(request, timeout=10).read()) == {"ok": True}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    assert "warning: listening on every interface (0.0.0.0)" in err and "a control token protects /_radist/" in err

@@ -8,6 +8,7 @@ can reach). Pure decisions, no HTTP here.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from typing import Literal, Optional
 from urllib.parse import urlsplit
@@ -49,6 +50,8 @@ class BrowserPolicy:
     secret_cors: bool = False
     control_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = field(default=())
+    #: When set, ``/_radist/`` over HTTP needs ``Authorization: Bearer <token>``.
+    control_token: Optional[str] = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -57,12 +60,22 @@ class BrowserPolicy:
         secret_cors: bool = False,
         control_origins: Optional[object] = None,
         allowed_hosts: Optional[object] = None,
+        control_token: Optional[str] = None,
     ) -> BrowserPolicy:
         hosts = _origins(allowed_hosts, "allowed_hosts") or ()
         if not isinstance(secret_cors, bool):
             raise ValueError(f"secret_cors must be true or false, got {secret_cors!r}")
+        if control_token is not None and (not isinstance(control_token, str) or len(control_token) < 8):
+            raise ValueError("control_token must be a string of at least 8 characters")
         return cls(_origins(allowed_origins, "allowed_origins"), secret_cors,
-                   _origins(control_origins, "control_origins") or (), tuple(h.lower() for h in hosts))
+                   _origins(control_origins, "control_origins") or (), tuple(h.lower() for h in hosts), control_token)
+
+    def control_token_matches(self, authorization: Optional[str]) -> bool:
+        """Whether a control request carries the control token (if one is set)."""
+        if self.control_token is None:
+            return True
+        scheme, _, given = (authorization or "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.control_token.encode())
 
     def origin_allowed(self, origin: str, audience: Audience) -> bool:
         origin = origin.rstrip("/")

@@ -105,7 +105,7 @@ class RadistApp:
             await self._preflight(send, fake, path, origin, _text(headers[b"access-control-request-method"]) or "")
             return
         if path.startswith(CONTROL_PREFIX):
-            guard = _guard_control(scope["method"], headers, host_allowed)
+            guard = _guard_control(scope["method"], headers, host_allowed, policy.control_token_matches(_text(headers.get(b"authorization"))))
             if guard is not None:
                 await _respond(send, guard[0], {"error": guard[1]})
                 return
@@ -217,10 +217,13 @@ def _audience(method: str, path: str) -> Optional[Audience]:
     return "secret" if route.key == "secret" else "client"
 
 
-def _guard_control(method: str, headers: dict[bytes, bytes], host_allowed: bool) -> Optional[Refusal]:
-    """The control plane's guard against web pages (radist-api.md 6.6)."""
+def _guard_control(method: str, headers: dict[bytes, bytes], host_allowed: bool, token_ok: bool) -> Optional[Refusal]:
+    """The control plane's guard against web pages (radist-api.md 6.6) and,
+    with a control token, against anyone without it."""
     if not host_allowed:
         return 403, E.HOST_NOT_ALLOWED
+    if not token_ok:
+        return 401, E.CONTROL_TOKEN_NEEDED
     if method not in ("GET", "HEAD"):
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if content_type != b"application/json":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
-from typing import IO, Optional, Sequence
+from typing import IO, Any, Mapping, NoReturn, Optional, Sequence
 
 from .limits import ServerLimits
-from .server import DEFAULT_CLI_PORT, LoopbackServer
+from .server import DEFAULT_CLI_PORT, LoopbackServer, listens_everywhere
 
 #: The line after which ``radist-fake`` serves.
 READY_LINE = "Serving the Radist fake; press Ctrl-C to stop."
@@ -31,36 +32,110 @@ def read_banner(stdout: IO[str]) -> dict[str, str]:
 DEFAULT_JOURNAL_LIMIT = 10_000
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _whole(text: str) -> int:
+    return int(text)
+
+
+def _limit(text: str) -> Optional[int]:
+    """A count, or ``none``/``unlimited``."""
+    return None if text.strip().lower() in ("none", "unlimited") else int(text)
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise ValueError(text)
+    return value
+
+
+def _optional_seconds(text: str) -> Optional[float]:
+    return None if text.strip().lower() in ("none", "never") else _seconds(text)
+
+
+def _flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError(text)
+    return lowered in ("1", "true", "yes", "on")
+
+
+_LIMITS = ServerLimits()
+#: Every option: (flag, parser, default, help). Each is also read from the
+#: environment as RADIST_FAKE_<NAME> (``--token-ttl`` -> RADIST_FAKE_TOKEN_TTL);
+#: the command line wins. Repeatable options take a comma-separated list there.
+OPTIONS: tuple[tuple[str, Any, Any, str], ...] = (
+    ("--host", str, "127.0.0.1", "address to bind; 0.0.0.0 or :: listen on every interface (with a warning)"),
+    ("--port", _whole, DEFAULT_CLI_PORT, "port to bind; 0 picks a free one, printed in RADIST_API_BASE_URL"),
+    ("--seed", _whole, None, "seed for every id, key and token (default: random, printed)"),
+    ("--project-id", str, "test-project", "id of the default project"),
+    ("--secret-key", str, None, "secret key of the default project (rad_sk_...; default: generated)"),
+    ("--public-key", str, None, "public key of the default project (rad_pk_...; default: generated)"),
+    ("--connection-limit", _limit, None, "live calls allowed at once; none = unlimited"),
+    ("--room-limit", _limit, None, "rooms allowed per project; none = unlimited"),
+    ("--room-participant-cap", _limit, None, "participants per room; none = any"),
+    ("--token-ttl", _optional_seconds, 3600.0, "seconds an unused token lives; none = forever"),
+    ("--reconnect-grace", _seconds, 0.0, "seconds an empty call waits for a reconnect before it ends"),
+    ("--public-base-url", str, None, "base of space URLs (default: the URL the client used)"),
+    ("--realtime", _flag, False, "run the fake's clock on wall time (default: frozen)"),
+    ("--journal-limit", _whole, DEFAULT_JOURNAL_LIMIT, "journal entries kept, the newest"),
+    ("--max-body-bytes", _whole, _LIMITS.max_body_bytes, "largest request body; more is 413"),
+    ("--read-timeout", _seconds, _LIMITS.read_timeout, "seconds a client has to send a whole request; then 408"),
+    ("--allow-origin", str, None, "an origin that may call the public-key mint and open sockets; repeat for more (default: any)"),
+    ("--secret-cors", _flag, False, "answer CORS on secret-key endpoints too (a page holding the secret key is a bug)"),
+    ("--control-origin", str, None, "an origin whose pages may call /_radist/; repeat for more (default: none)"),
+    ("--allow-host", str, None, "a Host name beyond loopback and the bind address that may reach /_radist/; repeat for more"),
+    ("--control-token", str, None, "require 'Authorization: Bearer TOKEN' on /_radist/ (advised with --host 0.0.0.0)"),
+)
+_REPEATABLE = ("--allow-origin", "--control-origin", "--allow-host")
+_SWITCHES = ("--realtime", "--secret-cors")
+
+
+def env_name(flag: str) -> str:
+    return "RADIST_FAKE_" + flag[2:].replace("-", "_").upper()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line on stderr and exit status 2, not the usage block."""
+        self.exit(2, f"radist-fake: {message}\n")
+
+
+def build_parser(environ: Optional[Mapping[str, str]] = None) -> argparse.ArgumentParser:
+    environ = os.environ if environ is None else environ
+    parser = _Parser(
         prog="radist-fake",
-        description="Serve a stateful fake of the Radist API over HTTP, for clients in any language.",
+        description="Serve a stateful fake of the Radist API over HTTP and WebSockets, for clients in any language. "
+                    "Every option can also be set as RADIST_FAKE_<OPTION> in the environment.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_CLI_PORT, help=f"port to bind; 0 picks a free one (default: {DEFAULT_CLI_PORT})")
-    parser.add_argument("--seed", type=int, default=None, help="seed for every id, key and token (default: random, printed)")
-    parser.add_argument("--project-id", default="test-project", help="id of the default project (default: test-project)")
-    parser.add_argument("--secret-key", default=None, help="secret key of the default project (rad_sk_...; default: generated)")
-    parser.add_argument("--public-key", default=None, help="public key of the default project (rad_pk_...; default: generated)")
-    parser.add_argument("--connection-limit", type=int, default=None, help="live calls allowed at once (default: unlimited)")
-    parser.add_argument("--token-ttl", type=float, default=3600.0, help="seconds an unused token lives (default: 3600)")
-    parser.add_argument("--realtime", action="store_true", help="run the fake's clock on wall time (default: frozen)")
-    limits = ServerLimits()
-    parser.add_argument("--journal-limit", type=int, default=DEFAULT_JOURNAL_LIMIT,
-                        help=f"journal entries kept, the newest (default: {DEFAULT_JOURNAL_LIMIT})")
-    parser.add_argument("--max-body-bytes", type=int, default=limits.max_body_bytes,
-                        help=f"largest request body; more is 413 (default: {limits.max_body_bytes})")
-    parser.add_argument("--read-timeout", type=float, default=limits.read_timeout,
-                        help=f"seconds a client has to send a whole request; then 408 (default: {limits.read_timeout:g})")
-    parser.add_argument("--allow-origin", action="append", default=None, metavar="ORIGIN", dest="allowed_origins",
-                        help="an origin that may call the public-key mint and open signaling sockets; repeat for more (default: any)")
-    parser.add_argument("--secret-cors", action="store_true",
-                        help="answer CORS on secret-key endpoints too (default: off; a page holding the secret key is a bug)")
-    parser.add_argument("--control-origin", action="append", default=None, metavar="ORIGIN", dest="control_origins",
-                        help="an origin whose pages may call /_radist/ (default: none)")
-    parser.add_argument("--allow-host", action="append", default=None, metavar="HOST", dest="allowed_hosts",
-                        help="a Host name beyond loopback and the bind address that may reach /_radist/ (default: none)")
+    for flag, parse, default, help_text in OPTIONS:
+        name, dest = env_name(flag), flag[2:].replace("-", "_")
+        raw = environ.get(name)
+        if raw is not None:
+            try:
+                values = [parse(v.strip()) for v in raw.split(",") if v.strip()]
+                default = values if flag in _REPEATABLE else values[0] if values else default
+            except (ValueError, IndexError):
+                parser.error(f"{name}={raw!r} is not a valid value for {flag}")
+        shown = f" (default: {default}; env: {name})"
+        if flag in _SWITCHES:
+            parser.add_argument(flag, dest=dest, action="store_true", default=default, help=help_text + shown)
+        elif flag in _REPEATABLE:
+            parser.add_argument(flag, dest=dest, action="append", type=parse, default=default, metavar="VALUE", help=help_text + shown)
+        else:
+            parser.add_argument(flag, dest=dest, type=_named(parse, flag), default=default, metavar="VALUE", help=help_text + shown)
     return parser
+
+
+def _named(parse: Any, flag: str) -> Any:
+    """The parser, with a name argparse prints in its one-line error."""
+    def checked(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid value") from None
+
+    checked.__name__ = flag
+    return checked
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -71,10 +146,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         fake = RadistFake(
             seed=args.seed, project_id=args.project_id, secret_key=args.secret_key, public_key=args.public_key,
-            connection_limit=args.connection_limit, token_ttl=args.token_ttl, strict=False,
+            connection_limit=args.connection_limit, room_limit=args.room_limit, token_ttl=args.token_ttl,
+            reconnect_grace=args.reconnect_grace, room_participant_cap=args.room_participant_cap,
+            public_base_url=args.public_base_url, strict=False,
             clock=Clock(realtime=True) if args.realtime else None, journal_limit=args.journal_limit,
-            allowed_origins=args.allowed_origins, secret_cors=args.secret_cors,
-            control_origins=args.control_origins, allowed_hosts=args.allowed_hosts,
+            allowed_origins=args.allow_origin, secret_cors=args.secret_cors,
+            control_origins=args.control_origin, allowed_hosts=args.allow_host, control_token=args.control_token,
         )
         limits = ServerLimits(max_body_bytes=args.max_body_bytes, read_timeout=args.read_timeout)
         server = LoopbackServer(fake, host=args.host, port=args.port, limits=limits)
@@ -87,6 +164,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    if listens_everywhere(args.host):
+        protection = "a control token protects /_radist/" if args.control_token else "set --control-token to protect /_radist/"
+        print(f"radist-fake: warning: listening on every interface ({args.host or '0.0.0.0'}): anyone who can reach "
+              f"this machine can use the fake; {protection}.", file=sys.stderr, flush=True)
     print(f"RADIST_API_BASE_URL={server.url}")
     print(f"RADIST_PROJECT_ID={fake.project.id}")
     print(f"RADIST_KEY={fake.project.secret_key}")

@@ -79,10 +79,11 @@ class LoopbackServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>``, starting the server on first use."""
+        """``http://127.0.0.1:<port>``, starting the server on first use (a
+        server on every interface is reached through loopback)."""
         self.start()
-        host = self.host if ":" not in self.host else f"[{self.host}]"
-        return f"http://{host}:{self.port}"
+        host = connectable_host(self.host)
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
 
     def start(self) -> None:
         """Bind and start serving. Raises ``OSError`` (for example address in
@@ -202,7 +203,21 @@ def _close_unfinished(served: ServedApp) -> None:
             connection.drop()
 
 
+def listens_everywhere(host: str) -> bool:
+    return host in ("", "0.0.0.0", "::", "[::]")
+
+
+def connectable_host(host: str) -> str:
+    """Where a client on this machine reaches a server bound to ``host``."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host in ("::", "[::]"):
+        return "::1"
+    return host
+
+
 def _bind(host: str, port: int) -> socket.socket:
+    host = host.strip("[]")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only
     # when their proto says TCP, and without it Nagle's algorithm meets the
