@@ -16,7 +16,7 @@ from .controls import control_plane
 from .controls.browser import BrowserPolicy
 from .controls.faults import FaultPlan, FaultRule, check_endpoint
 from .controls.presence import Presence
-from .controls.journal import DEFAULT_BODY_LIMIT, Journal, RecordedRequest, key_hint, redact_query
+from .controls.journal import DEFAULT_BODY_LIMIT, Journal, RecordedRequest, key_hint, redact_query, redact_secrets
 from .model.clock import Clock
 from .model.entities import Call, Peer, Project, Room, Space, Token
 from .model.world import PresenceEvent, World
@@ -398,7 +398,7 @@ class RadistFake:
         matches = self.requests_to(endpoint, **json_subset)
         if (times is None and not matches) or (times is not None and len(matches) != times):
             wanted = "at least once" if times is None else f"{times} time(s)"
-            subset = f" with json containing {json_subset!r}" if json_subset else ""
+            subset = f" with json containing {redact_secrets(json_subset)!r}" if json_subset else ""
             raise AssertionError(
                 f"expected {endpoint} to be called {wanted}{subset}, it was called {len(matches)} time(s).\n"
                 + self._nearest_requests(endpoint)
@@ -515,9 +515,9 @@ class RadistFake:
         self.journal.record(RecordedRequest(
             endpoint=endpoint, method=request.method, path=request.path, params=found.params,
             raw_query=query,
-            json=None if request.body is api.NO_BODY else self.journal.body(request.body, request.body_size),
+            json=None if request.body is api.NO_BODY else redact_secrets(self.journal.body(request.body, request.body_size)),
             status=0 if outcome.drop else outcome.status,
-            response=None if outcome.drop else (outcome.body if outcome.raw is None else outcome.raw.decode("utf-8", "replace")),
+            response=None if outcome.drop else (redact_secrets(outcome.body) if outcome.raw is None else outcome.raw.decode("utf-8", "replace")),
             key_type=response.key_type, key=key, door=door,
             at=self.clock.time(), fault=None if rule is None else rule.describe(),
         ))

@@ -85,3 +85,22 @@ def test_reset_forgets_journal_faults_and_problems(radist_fake: RadistFake) -> N
     raw(radist_fake, "transport", "GET", "/nope")
     radist_fake.reset()
     assert radist_fake.requests == [] and radist_fake.faults == [] and radist_fake.problems == []
+
+
+def test_passwords_and_host_tokens_stay_out_of_the_journal(radist_fake: RadistFake, door: str) -> None:
+    import pytest
+
+    from .helpers import raw
+
+    path = f"/api/v1/projects/{radist_fake.project.id}/spaces"
+    status, created = raw(radist_fake, door, "POST", path, json={"name": "Board", "accessType": "password", "password": "hunter2"})
+    assert status == 200 and created["hostToken"].startswith("ht_")  # the client gets it in full
+    entry = radist_fake.requests[0]
+    assert entry.json["password"] == "***" and "hunter2" not in entry.describe()
+    assert entry.response["hostToken"] == created["hostToken"][:3] + "..." + created["hostToken"][-4:]
+    assert created["hostToken"] not in repr(radist_fake.requests)
+    with pytest.raises(AssertionError) as failure:
+        radist_fake.assert_called("create_space", times=2, password="hunter2")
+    assert "hunter2" not in str(failure.value)
+    control = raw(radist_fake, door, "GET", "/_radist/requests", key=None)[1]
+    assert "hunter2" not in repr(control) and created["hostToken"] not in repr(control)

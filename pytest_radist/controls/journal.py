@@ -46,6 +46,24 @@ class OmittedBody:
         return f"<body of {self.size} bytes, not kept>"
 
 
+#: Secrets that may travel in bodies: kept out of the journal, reprs and
+#: failure messages. Participant tokens may show (tests need them).
+REDACTED = "***"
+
+
+def redact_secrets(value: Any) -> Any:
+    """``value`` with space passwords replaced by ``***`` and host tokens cut
+    to a hint (``ht_...AbCd``); the same object when there is nothing to hide."""
+    if not isinstance(value, dict) or not {"password", "hostToken"} & value.keys():
+        return value
+    redacted = dict(value)
+    if redacted.get("password") is not None:
+        redacted["password"] = REDACTED
+    if isinstance(redacted.get("hostToken"), str):
+        redacted["hostToken"] = redacted["hostToken"][:3] + "..." + redacted["hostToken"][-4:]
+    return redacted
+
+
 def redact_query(query: str) -> tuple[str, Optional[str]]:
     """A socket's query with its ``publicKey`` redacted, and that key's hint."""
     pairs = parse_qsl(query, keep_blank_values=True)
