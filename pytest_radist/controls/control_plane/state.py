@@ -17,6 +17,12 @@ def health(fake: RadistFake, given: dict[str, Any]) -> Answer:
     return 200, {"ok": True}
 
 
+def openapi(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    from ...openapi import build  # the description imports this table: load it when asked
+
+    return 200, build()
+
+
 def project_json(project: Project) -> dict[str, Any]:
     return {"id": project.id, "secretKeys": list(project.secret_keys), "publicKey": project.public_key,
             "connectionLimit": project.connection_limit, "roomLimit": project.room_limit,
@@ -89,6 +95,7 @@ def change_settings(fake: RadistFake, given: dict[str, Any]) -> Answer:
 LIMIT = dict(minimum=0, nullable=True)
 ROUTES = (
     ControlRoute("GET", "health", "readiness, for scripts that start radist-fake", health, changes_state=False),
+    ControlRoute("GET", "openapi.json", "this API and the control plane, described in OpenAPI 3.1", openapi, changes_state=False),
     ControlRoute("GET", "state", "seed, clock, projects with keys, counts, settings", state, changes_state=False),
     ControlRoute("GET", "usage", "usage meters of a project (query parameter)", usage, (
         Field("project", "string", "a project id; default: the default project"),

@@ -1,0 +1,203 @@
+"""An OpenAPI 3.1 description of Radist as the fake implements it, and of the
+fake's control plane, derived from the route tables so it cannot drift.
+
+Every operation says where it comes from in ``x-radist-source``: ``doc``
+(Radist documents it) or ``fake`` (a choice of this project); error
+responses say it per message. ``python -m pytest_radist.openapi``
+prints it; the package ships it as ``pytest_radist/openapi.json`` (a test
+checks the two agree) and the control plane serves it at
+``/_radist/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import __version__
+from . import errors as E
+from .api import routes
+
+#: Messages Radist does not document (the status may be documented).
+FAKE_MESSAGES = {
+    E.INVALID_SECRET_KEY, E.INVALID_PUBLIC_KEY, E.INVALID_JSON_BODY, E.NOT_FOUND, E.METHOD_NOT_ALLOWED,
+    E.INVALID_ACCESS_CONTROL, E.INVALID_LIMIT, E.CALL_PRIVATE, E.ROOM_NOT_FOUND, E.INVALID_SLUG, E.SLUG_TAKEN,
+    E.NAME_REQUIRED, E.INVALID_ACCESS_TYPE, E.PASSWORD_REQUIRED, E.INVALID_PASSWORD, E.SPACE_NOT_FOUND,
+}
+#: Operations whose every detail is a guess of this project.
+FAKE_OPERATIONS = {"p2p_signaling": "doc", "room_signaling": "fake"}
+
+_STRING = {"type": "string"}
+_TIME = {"type": "string", "description": "ISO 8601 UTC with milliseconds, e.g. 2026-11-21T10:15:30.123Z"}
+_TOKEN = {"type": "string", "pattern": "^ct_"}
+_ACCESS_CONTROL = {"type": "string", "enum": ["private", "public"]}
+_ACCESS_TYPE = {"type": "string", "enum": ["public", "password", "knock"]}
+
+
+def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "object", "required": list(required), "properties": {**required, **(optional or {})}}
+
+
+SPACE = _object({"id": _STRING, "projectId": _STRING, "slug": _STRING, "name": _STRING, "accessType": _ACCESS_TYPE,
+                 "activeRoomId": {"type": ["string", "null"]}, "createdAt": _TIME, "updatedAt": _TIME})
+SPACE_LISTED = {**SPACE, "required": SPACE["required"] + ["participantUrl"],
+                "properties": {**SPACE["properties"], "participantUrl": _STRING}}
+HOST_TOKEN = _object({"participantUrl": _STRING, "hostUrl": _STRING, "hostToken": {"type": "string", "pattern": "^ht_"}})
+
+#: The 200 body of each REST endpoint: every field the SDKs require.
+RESPONSES: dict[str, dict[str, Any]] = {
+    "create_call": _object({"callId": _STRING, "callTokens": {"type": "array", "items": _TOKEN, "minItems": 2, "maxItems": 2},
+                            "accessControl": _ACCESS_CONTROL}),
+    "list_calls": _object({"calls": {"type": "array", "items": _object(
+        {"callId": _STRING, "createdAt": _TIME, "tombstonedAt": {"type": ["string", "null"]}})},
+        "page": {"type": "integer", "minimum": 1}, "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+        "total": {"type": "integer", "minimum": 0}}),
+    "mint_call_token": _object({"callToken": _TOKEN}),
+    "mint_call_token_public": _object({"callToken": _TOKEN}),
+    "create_room": _object({"roomId": _STRING, "roomTokens": {"type": "array", "items": _TOKEN, "minItems": 2, "maxItems": 2}}),
+    "mint_room_token": _object({"roomToken": _TOKEN}),
+    "create_space": _object({"space": SPACE, **HOST_TOKEN["properties"]}),
+    "list_spaces": _object({"spaces": {"type": "array", "items": SPACE_LISTED}}),
+    "update_space": _object({"space": SPACE}),
+    "delete_space": _object({"success": {"const": True}}),
+    "rotate_space_host_token": HOST_TOKEN,
+}
+#: Request bodies (all optional but where marked required).
+REQUESTS: dict[str, dict[str, Any]] = {
+    "create_call": _object({}, {"accessControl": _ACCESS_CONTROL}),
+    "create_space": _object({"name": _STRING, "accessType": _ACCESS_TYPE}, {"password": _STRING}),
+    "update_space": _object({}, {"slug": _STRING, "name": _STRING, "accessType": _ACCESS_TYPE, "password": _STRING}),
+}
+_PAGING = [
+    {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+     "x-radist-source": "doc"},
+    {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
+     "description": "above 100 is answered as 100", "x-radist-source": "doc"},
+]
+
+
+def _errors(endpoint: str) -> dict[str, Any]:
+    """The documented error answers of ``endpoint``, with their messages."""
+    by_status: dict[int, list[str]] = {}
+    for table in (E.DOCUMENTED_ERRORS.get(endpoint, {}), {401: E.MISSING_BEARER}):
+        for status, message in table.items():
+            by_status.setdefault(status, []).append(message)
+    if endpoint in REQUESTS:
+        by_status.setdefault(400, []).append(E.INVALID_JSON_BODY)
+    answers = {}
+    for status, messages in sorted(by_status.items()):
+        answers[str(status)] = {
+            "description": " / ".join(messages),
+            "x-radist-source": {m: "fake" if m in FAKE_MESSAGES else "doc" for m in messages},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    return answers
+
+
+def _rest_operation(route: routes.Route) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": route.endpoint,
+        "x-radist-source": "doc",
+        "security": [{"secretKey": []}] if route.key == "secret" else [{"publicKey": []}],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": RESPONSES[route.endpoint]}}},
+                      **_errors(route.endpoint)},
+    }
+    if route.endpoint in REQUESTS:
+        operation["requestBody"] = {"required": route.endpoint != "create_call",
+                                    "content": {"application/json": {"schema": REQUESTS[route.endpoint]}}}
+    parameters = [{"name": s[1:-1], "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
+                   "description": "percent-encoded once; an encoded / stays inside"} for s in route.segments if s.startswith("{")]
+    parameters += _PAGING if route.endpoint == "list_calls" else []
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def _socket_operation(route: routes.Route) -> dict[str, Any]:
+    token, session = ("callToken", "callId") if route.endpoint == "p2p_signaling" else ("roomToken", "roomId")
+    names = ["publicKey", token, session, "peerId", "reconnectToken"]
+    return {
+        "operationId": route.endpoint,
+        "summary": "signaling WebSocket: an HTTP GET upgrade (protocol: docs/browser.md)",
+        "x-radist-source": FAKE_OPERATIONS[route.endpoint],
+        "parameters": [{"name": n, "in": "query", "required": False, "schema": _STRING} for n in names],
+        "responses": {
+            "101": {"description": "Switching Protocols: the socket then sends welcome, or an error frame and a 4xxx close"},
+            "426": {"description": E.NOT_A_SOCKET, "x-radist-source": {E.NOT_A_SOCKET: "fake"},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        },
+    }
+
+
+def _control_operation(route: Any) -> dict[str, Any]:
+    properties = {}
+    for f in route.fields:
+        schema: dict[str, Any] = {"type": [f.type, "null"] if f.nullable else f.type, "description": f.doc}
+        if f.minimum is not None:
+            schema["minimum"] = f.minimum
+        if f.maximum is not None:
+            schema["maximum"] = f.maximum
+        if f.choices:
+            schema["enum"] = list(f.choices)
+        properties[f.name] = schema
+    operation: dict[str, Any] = {
+        "operationId": "control_" + route.method.lower() + "_" + route.path.replace("/", "_").replace("{", "").replace("}", ""),
+        "summary": route.summary,
+        "tags": ["control plane"],
+        "x-radist-source": "fake",
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": {"description": "bad input, in HTTP terms", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "404": {"description": "no such object", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "409": {"description": "refused by the state", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        },
+    }
+    parameters = [{"name": p[1:-1], "in": "path", "required": True, "schema": _STRING} for p in route.segments if p.startswith("{")]
+    if route.source == "query":
+        parameters += [{"name": n, "in": "query", "required": False, "schema": s} for n, s in properties.items()]
+    elif route.fields:
+        operation["requestBody"] = {"required": any(f.required for f in route.fields), "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "properties": properties,
+            "required": [f.name for f in route.fields if f.required]}}}}
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def build() -> dict[str, Any]:
+    """The description, as a JSON-ready dict."""
+    from .controls.control_plane import PREFIX, ROUTES as CONTROL_ROUTES
+
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes.ROUTES:
+        paths.setdefault(route.template, {})[route.method.lower()] = _rest_operation(route)
+    for route in routes.SOCKET_ROUTES:
+        paths.setdefault(route.template, {})["get"] = _socket_operation(route)
+    for control in CONTROL_ROUTES:
+        paths.setdefault(PREFIX + control.path, {})[control.method.lower()] = _control_operation(control)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Radist API, as pytest-radist's fake implements it",
+            "version": __version__,
+            "description": "x-radist-source says what Radist documents (doc) and what this fake chose (fake). "
+                           "Paths under /_radist/ are the fake's control plane, not Radist's.",
+        },
+        "servers": [{"url": "http://127.0.0.1:8765"}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": _object({"error": _STRING}, {"reason": _STRING})},
+            "securitySchemes": {
+                "secretKey": {"type": "http", "scheme": "bearer", "description": "rad_sk_..., with the project id in the path"},
+                "publicKey": {"type": "http", "scheme": "bearer", "description": "rad_pk_..."},
+            },
+        },
+    }
+
+
+def dumps() -> str:
+    return json.dumps(build(), indent=2, sort_keys=False) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(dumps(), end="")
