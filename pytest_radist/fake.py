@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union
 from urllib.parse import urlencode
@@ -44,6 +44,8 @@ class Outcome:
     raw: Optional[bytes] = None  # a malformed body to send instead of JSON
     drop: bool = False  # close the connection without an answer
     delay: float = 0.0  # seconds of real time to wait first
+    #: headers beyond Content-Type (``Allow`` on a 405)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class RadistFake:
@@ -488,7 +490,7 @@ class RadistFake:
         plane (:mod:`pytest_radist.controls.control_plane`), not journaled."""
         if request.path.startswith(control_plane.PREFIX):
             status, body = control_plane.handle(self, request)
-            return Outcome(status, body)
+            return Outcome(status, body, headers={"Allow": body["allow"]} if status == 405 else {})
         found = routes.match(request.method, request.path)
         endpoint = found.endpoint
         rule = self._faults.pick(endpoint)
@@ -501,7 +503,7 @@ class RadistFake:
             message = f"internal error on {request.method} {request.path}: {type(exc).__name__}: {exc}"
             self.report_problem(message)
             response = api.error(500, f"pytest-radist fake: {message}", endpoint)
-        outcome = Outcome(response.status, response.body)
+        outcome = Outcome(response.status, response.body, headers=response.headers)
         if endpoint is None and self.strict:
             hints = "; ".join(routes.closest_endpoints(request.method, request.path))
             self.report_problem(

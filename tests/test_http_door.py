@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import urllib.error
+import urllib.request
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -119,3 +121,22 @@ def test_server_without_a_fake_answers_503() -> None:
 def test_servers_use_ephemeral_ports() -> None:
     with LoopbackServer() as first, LoopbackServer() as second:
         assert first.port != second.port and first.url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("path, allowed", [("/api/v1/projects/p/calls", "GET, POST"), ("/api/v1/projects/p/spaces/s", "DELETE, PATCH"),
+                                           ("/_radist/clock", "GET, POST")])
+@pytest.mark.radist(strict=False)  # a wrong method is what this test sends
+def test_a_405_says_which_methods_are_allowed(radist_fake: RadistFake, path: str, allowed: str) -> None:
+    # found by Schemathesis: RFC 9110 asks a 405 for an Allow header
+    import httpx
+    import requests
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(radist_fake.url + path, method="TRACE",
+                                                      headers={"Content-Type": "application/json"}), timeout=5)
+    assert refused.value.code == 405 and refused.value.headers["Allow"] == allowed
+    with httpx.Client(transport=radist_fake.httpx_transport()) as client:
+        assert client.request("TRACE", "http://fake" + path).headers["allow"] == allowed
+    session = requests.Session()
+    session.mount("http://fake", radist_fake.requests_adapter())
+    assert session.request("TRACE", "http://fake" + path).headers["Allow"] == allowed

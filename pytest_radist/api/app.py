@@ -73,6 +73,7 @@ class ApiResponse:
     key_type: Optional[str] = None
     project_id: Optional[str] = None
     extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def bearer(authorization: Optional[str]) -> Optional[str]:
@@ -106,7 +107,9 @@ def handle(
     if route is None:
         return error(404, E.NOT_FOUND)
     if not found.method_allowed:
-        return error(405, E.METHOD_NOT_ALLOWED)
+        refused = error(405, E.METHOD_NOT_ALLOWED)
+        refused.headers["Allow"] = ", ".join(routes.allowed_methods(request.path))  # RFC 9110
+        return refused
     endpoint = route.endpoint
     if route.key == "socket":
         return _socket(world, request, endpoint)

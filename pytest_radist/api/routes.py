@@ -95,6 +95,15 @@ def match(method: str, raw_path: str) -> Match:
     return path_matched or NO_MATCH
 
 
+def allowed_methods(raw_path: str) -> list[str]:
+    """The methods the routes of this path take (for a 405's ``Allow``)."""
+    segments = raw_path.split("/")
+    return sorted({
+        route.method for route, statics, params in _BY_LENGTH.get(len(segments), ())
+        if all(segments[i] == text for i, text in statics) and all(segments[i] for i, _ in params)
+    })
+
+
 def closest_endpoints(method: str, raw_path: str, limit: int = 2) -> list[str]:
     """Human hints for an unroutable request: the most similar real routes."""
     segments = raw_path.split("/")

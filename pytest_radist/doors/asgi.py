@@ -125,6 +125,7 @@ class RadistApp:
             return
         audience = _audience(scope["method"], path)
         extra = policy.cors_headers(origin, audience) if audience is not None else []
+        extra += [(name.lower().encode(), value.encode("latin-1")) for name, value in outcome.headers.items()]
         await _respond(send, outcome.status, outcome.body, raw=outcome.raw, extra=extra)
 
     async def _preflight(self, send: Send, fake: RadistFake, path: str, origin: str, method: str) -> None:

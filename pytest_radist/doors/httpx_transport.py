@@ -61,7 +61,8 @@ class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if outcome.drop:
             raise httpx.RemoteProtocolError(_DROPPED, request=request)
         content = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
-        return httpx.Response(outcome.status, headers={"content-type": "application/json"}, content=content, request=request)
+        headers = {"content-type": "application/json", **outcome.headers}
+        return httpx.Response(outcome.status, headers=headers, content=content, request=request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         outcome = self._dispatch(request, request.read())

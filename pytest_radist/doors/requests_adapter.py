@@ -66,7 +66,7 @@ class RadistAdapter(BaseAdapter):
         response = requests.Response()
         response.status_code = outcome.status
         response._content = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
-        response.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
+        response.headers = CaseInsensitiveDict({"Content-Type": "application/json", **outcome.headers})
         response.encoding = "utf-8"
         response.url = request.url or ""
         response.request = request
