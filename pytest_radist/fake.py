@@ -488,6 +488,10 @@ class RadistFake:
         ``door`` names the front door for the journal (``transport``,
         ``http``, ``requests``). Paths under ``/_radist/`` are the control
         plane (:mod:`pytest_radist.controls.control_plane`), not journaled."""
+        if control_plane.is_dashboard(request):
+            from .controls.control_plane.dashboard import page
+
+            return Outcome(200, None, raw=page(), headers={"Content-Type": "text/html; charset=utf-8"})
         if request.path.startswith(control_plane.PREFIX):
             status, body = control_plane.handle(self, request)
             return Outcome(status, body, headers={"Allow": body["allow"]} if status == 405 else {})

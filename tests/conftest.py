@@ -5,6 +5,7 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -73,3 +74,24 @@ def space_client(request: pytest.FixtureRequest, radist_fake: Any) -> Any:
 @pytest.fixture(params=["transport", "http"])
 def door(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+CHROMIUM = "/usr/bin/chromium"
+#: Flags for a headless Chromium on a machine with no network: no background
+#: traffic, and real host ICE candidates instead of mDNS names nobody resolves.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+
+@pytest.fixture(scope="module")  # not longer: Playwright's sync API keeps an event loop running meanwhile
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

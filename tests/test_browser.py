@@ -21,15 +21,7 @@ import pytest
 
 from pytest_radist import RadistFake
 
-CHROMIUM = "/usr/bin/chromium"
 PAGES = Path(__file__).resolve().parent / "browser"
-#: Flags for a headless Chromium on a machine with no network: no background
-#: traffic, and real host ICE candidates instead of mDNS names nobody resolves.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
-
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
@@ -46,18 +38,6 @@ def page_origin() -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_two_browsers_call_each_other_through_the_fake(radist_fake: RadistFake, browser: Any, page_origin: str) -> None:

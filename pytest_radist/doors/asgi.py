@@ -292,7 +292,9 @@ async def _respond(
     extra: Optional[list[tuple[bytes, bytes]]] = None,
 ) -> None:
     payload = raw if raw is not None else json.dumps(body).encode()
-    headers = [_JSON, (b"content-length", str(len(payload)).encode())] + (extra or [])
+    extra = extra or []
+    content_type = [] if any(name == b"content-type" for name, _ in extra) else [_JSON]  # the dashboard is HTML
+    headers = content_type + [(b"content-length", str(len(payload)).encode())] + extra
     if close:  # the body may be unread: do not parse what follows as a request
         headers.append(_CLOSE)
     await send({"type": "http.response.start", "status": status, "headers": headers})

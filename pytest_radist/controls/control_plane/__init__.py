@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import unquote
 
 from ...api.app import NO_BODY, ApiRequest
-from . import clock, faults, journal, participants, scenarios, state
+from . import clock, dashboard, faults, journal, participants, scenarios, state
 from .schema import Answer, ControlError, ControlRoute
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ PREFIX = "/_radist/"
 #: Every control route, in the order the docs list them.
 ROUTES: tuple[ControlRoute, ...] = (
     state.ROUTES + clock.ROUTES + faults.ROUTES + journal.ROUTES + participants.ROUTES + scenarios.ROUTES
+    + dashboard.ROUTES
 )
 
 
@@ -50,6 +51,11 @@ def _match(segments: list[str]) -> list[tuple[ControlRoute, dict[str, str]]]:
     return found
 
 
+def is_dashboard(request: ApiRequest) -> bool:
+    """``GET /_radist/``: the page, not a JSON route."""
+    return request.method == "GET" and request.path == PREFIX
+
+
 def handle(fake: RadistFake, request: ApiRequest) -> Answer:
     """Answer a control request (its path starts with :data:`PREFIX`)."""
     matches = _match(request.path[len(PREFIX):].split("/"))
@@ -71,4 +77,4 @@ def handle(fake: RadistFake, request: ApiRequest) -> Answer:
         return exc.status, exc.body
 
 
-__all__ = ["PREFIX", "ROUTES", "ControlError", "ControlRoute", "handle"]
+__all__ = ["PREFIX", "ROUTES", "ControlError", "ControlRoute", "handle", "is_dashboard"]

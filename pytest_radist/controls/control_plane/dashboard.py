@@ -1,0 +1,73 @@
+"""The live dashboard at ``/_radist/``: one self-contained page (no CDN, no
+build step) that polls a bounded snapshot and acts through the other
+control routes. Reading the snapshot never changes the state."""
+
+from __future__ import annotations
+
+from importlib import resources
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from ...model.clock import iso
+from .journal import entry_json
+from .participants import token_json
+from .schema import Answer, ControlRoute, Field
+from .state import project_json, settings_json
+
+if TYPE_CHECKING:
+    from ...fake import RadistFake
+
+#: What one poll shows at most, newest first: never O(everything) per poll.
+SHOWN = 50
+JOURNAL_SHOWN = 100
+
+
+def page() -> bytes:
+    """The dashboard's HTML, shipped in the package."""
+    return resources.files("pytest_radist").joinpath("dashboard.html").read_bytes()
+
+
+def _newest(mapping: dict[str, Any], count: int) -> list[Any]:
+    return list(islice(reversed(mapping.values()), count))  # dicts keep insertion order
+
+
+def snapshot(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    world = fake._world
+    with world.lock:
+        calls = [
+            {"callId": c.id, "projectId": c.project.id, "accessControl": c.access_control, "createdAt": iso(c.created),
+             "tombstonedAt": None if c.tombstoned is None else iso(c.tombstoned),
+             "tokens": [token_json(t) for t in c.tokens],
+             "peers": [{"peerId": p.id, "connected": p.connected, "gone": p.gone} for p in c.peers.values()]}
+            for c in _newest(world.calls, SHOWN)
+        ]
+        rooms = [
+            {"roomId": r.id, "projectId": r.project.id, "space": r.space.slug if r.space else None,
+             "tokens": [token_json(t) for t in r.tokens],
+             "peers": [{"peerId": p.id, "connected": p.connected, "gone": p.gone} for p in r.peers.values()]}
+            for r in _newest(world.rooms, SHOWN)
+        ]
+        spaces = [{"id": s.id, "slug": s.slug, "name": s.name, "accessType": s.access_type, "activeRoomId": s.active_room_id}
+                  for s in _newest(world.spaces, SHOWN)]
+        totals = {"calls": len(world.calls), "rooms": len(world.rooms), "spaces": len(world.spaces)}
+    entries = fake.journal.entries()
+    if "endpoint" in given:
+        entries = [r for r in entries if r.endpoint == given["endpoint"]]
+    if "status" in given:
+        entries = [r for r in entries if r.status == given["status"]]
+    return 200, {
+        "now": iso(fake.clock.time()), "seed": fake.seed, "settings": settings_json(fake), "totals": totals,
+        "projects": [{**project_json(p), "usage": fake.usage(p)} for p in fake.projects.values()],
+        "calls": calls, "rooms": rooms, "spaces": spaces,
+        "faults": [rule.describe() for rule in fake.faults],
+        "journal": [entry_json(r) for r in entries[-JOURNAL_SHOWN:][::-1]], "journalTotal": len(entries),
+    }
+
+
+ROUTES = (
+    ControlRoute("GET", "dashboard.json", f"what the dashboard shows: the newest {SHOWN} calls, rooms and spaces, "
+                 f"the newest {JOURNAL_SHOWN} journal entries (filtered), projects, usage, faults, the clock", snapshot, (
+                     Field("endpoint", "string", "only journal entries of this endpoint"),
+                     Field("status", "integer", "only journal entries with this status", minimum=0, maximum=599),
+                 ), source="query", changes_state=False),
+)
