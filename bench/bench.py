@@ -296,6 +296,56 @@ def bench_httpx(repeat: int, rounds: int) -> None:
     figure("production guard cost on an in-process call", f"{(guarded - plain) * 1e6:+.2f} us", "< 5 us")
 
 
+def bench_dashboard(calls: int, rounds: int) -> None:
+    """The dashboard: its snapshot with many calls against few (bounded), and
+    in Chromium (when /usr/bin/chromium exists) its first render and an update."""
+    def filled(count: int) -> tuple[RadistFake, Callable[[], Any]]:
+        fake = RadistFake(seed=1)
+        for _ in range(count):
+            fake.make_call()
+        return fake, lambda: fake.transport("http://x/_radist/dashboard.json", "GET", {}, None)
+
+    big, read_big = filled(calls)
+    _, read_small = filled(100)
+    a, b = side_by_side(read_big, read_small, 20, rounds)
+    row(f"dashboard snapshot, {calls:,} calls", a, "same with 100 calls", b, "~1x (bounded)")
+    if not Path("/usr/bin/chromium").exists():
+        figure("dashboard in a browser", "skipped", "needs /usr/bin/chromium")
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        started = time.perf_counter()
+        page.goto(big.url + "/_radist/")
+        page.wait_for_selector("tr[data-call]")
+        first = time.perf_counter() - started
+        update = page.evaluate("async () => { const t = performance.now(); await refresh(); return performance.now() - t; }")
+        browser.close()
+    big.close()
+    figure(f"dashboard first render / update, {calls:,} calls", f"{first * 1e3:.0f} / {update:.0f} ms", "report")
+
+
+def bench_cli_start(rounds: int) -> None:
+    """radist-fake from the command to its ready line, less what a bare
+    ``python -c pass`` takes (the target counts from when Python has started)."""
+    samples, bare = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0"], stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        read_banner(process.stdout)
+        samples.append(time.perf_counter() - started)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+    figure("radist-fake start to ready, after Python started", f"{(statistics.median(samples) - statistics.median(bare)) * 1e3:.0f} ms",
+           "< 300 ms")
+
+
 def bench_fixture(repeat: int, rounds: int) -> None:
     """What radist_fake does per test: a fresh fake, attached to the shared
     server, checked and detached at teardown."""
@@ -366,6 +416,8 @@ def main() -> None:
     bench_sockets(20 if args.quick else 100, rounds)
     bench_server_start(2 if args.quick else 7)
     bench_cli_memory(20_000 if args.quick else 100_000)
+    bench_dashboard(10_000, rounds)
+    bench_cli_start(3 if args.quick else 7)
     bench_fixture(200 if args.quick else 2000, rounds)
     bench_import(3 if args.quick else 9)
     bench_listing(10_000 if args.quick else 100_000, rounds)

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from . import errors as E
 from .api import app as api
 from .api import routes
-from .controls import control_plane
 from .controls.browser import BrowserPolicy
 from .controls.faults import FaultPlan, FaultRule, check_endpoint
 from .controls.presence import Presence
@@ -26,6 +25,8 @@ if TYPE_CHECKING:
     from .doors.transport import InProcessTransport
 
 DEFAULT_PROJECT_ID = "test-project"
+#: Where the control plane lives (``pytest_radist.controls.control_plane.PREFIX``).
+CONTROL_PREFIX = "/_radist/"
 #: Base URL an in-process SDK client is given; ``.invalid`` never resolves,
 #: so a client that escapes the transport fails loudly instead of going online.
 IN_PROCESS_BASE_URL = "http://radist-fake.invalid"
@@ -488,11 +489,13 @@ class RadistFake:
         ``door`` names the front door for the journal (``transport``,
         ``http``, ``requests``). Paths under ``/_radist/`` are the control
         plane (:mod:`pytest_radist.controls.control_plane`), not journaled."""
-        if control_plane.is_dashboard(request):
-            from .controls.control_plane.dashboard import page
+        if request.path.startswith(CONTROL_PREFIX):
+            from .controls import control_plane  # loaded on the first control request
 
-            return Outcome(200, None, raw=page(), headers={"Content-Type": "text/html; charset=utf-8"})
-        if request.path.startswith(control_plane.PREFIX):
+            if control_plane.is_dashboard(request):
+                from .controls.control_plane.dashboard import page
+
+                return Outcome(200, None, raw=page(), headers={"Content-Type": "text/html; charset=utf-8"})
             status, body = control_plane.handle(self, request)
             return Outcome(status, body, headers={"Allow": body["allow"]} if status == 405 else {})
         found = routes.match(request.method, request.path)

@@ -145,3 +145,10 @@ def test_the_docs_table_lists_exactly_the_routes() -> None:
     page = (Path(__file__).resolve().parent.parent / "docs" / "http.md").read_text()
     documented = set(re.findall(r"^\| `(GET|POST|PATCH|DELETE) /_radist/([^`]+)` \|", page, re.M))
     assert documented == {(route.method, route.path) for route in ROUTES}
+
+
+def test_the_facade_and_the_control_plane_agree_on_the_prefix() -> None:
+    from pytest_radist.controls.control_plane import PREFIX as plane
+    from pytest_radist.fake import CONTROL_PREFIX as facade
+
+    assert plane == facade == "/_radist/"
