@@ -152,3 +152,10 @@ def test_the_facade_and_the_control_plane_agree_on_the_prefix() -> None:
     from pytest_radist.fake import CONTROL_PREFIX as facade
 
     assert plane == facade == "/_radist/"
+
+
+def test_a_scenario_that_meets_the_connection_limit_is_a_429_not_a_500(radist_fake: RadistFake, door: str) -> None:
+    radist_fake.connection_limit_reached()
+    status, answer = control(radist_fake, "POST", "scenarios/make_call", door)
+    assert (status, answer) == (429, {"error": "Connection limit reached."})
+    assert radist_fake.problems == []

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import unquote
 
 from ...api.app import NO_BODY, ApiRequest
+from ...errors import ApiError
 from . import clock, dashboard, faults, journal, participants, scenarios, state
 from .schema import Answer, ControlError, ControlRoute
 
@@ -75,6 +76,8 @@ def handle(fake: RadistFake, request: ApiRequest) -> Answer:
         return route.handler(fake, route.read(body, request.query, params))
     except ControlError as exc:
         return exc.status, exc.body
+    except ApiError as exc:  # a scenario ran into the state's own rules (say, the connection limit)
+        return exc.status, {"error": exc.message}
 
 
 __all__ = ["PREFIX", "ROUTES", "ControlError", "ControlRoute", "handle", "is_dashboard"]
