@@ -32,6 +32,10 @@ _TIME = {"type": "string", "description": "ISO 8601 UTC with milliseconds, e.g. 
 _TOKEN = {"type": "string", "pattern": "^ct_"}
 _ACCESS_CONTROL = {"type": "string", "enum": ["private", "public"]}
 _ACCESS_TYPE = {"type": "string", "enum": ["public", "password", "knock"]}
+_NAME = {"type": "string", "pattern": "\\S"}
+_PASSWORD_SPACE = {"required": ["accessType"], "properties": {"accessType": {"const": "password"}}}
+_NEEDS_PASSWORD = {"required": ["password"], "properties": {"password": {"minLength": 1}}}
+_SLUG = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64}
 
 
 def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -65,8 +69,12 @@ RESPONSES: dict[str, dict[str, Any]] = {
 #: Request bodies (all optional but where marked required).
 REQUESTS: dict[str, dict[str, Any]] = {
     "create_call": _object({}, {"accessControl": _ACCESS_CONTROL}),
-    "create_space": _object({"name": _STRING, "accessType": _ACCESS_TYPE}, {"password": _STRING}),
-    "update_space": _object({}, {"slug": _STRING, "name": _STRING, "accessType": _ACCESS_TYPE, "password": _STRING}),
+    "create_space": {**_object({"name": _NAME, "accessType": _ACCESS_TYPE}, {"password": _STRING}),
+                     # a password space needs its password
+                     "if": _PASSWORD_SPACE, "then": _NEEDS_PASSWORD},
+    # stricter than the fake (a space that has a password may switch without one): what it says is accepted
+    "update_space": {**_object({}, {"slug": _SLUG, "name": _NAME, "accessType": _ACCESS_TYPE, "password": _STRING}),
+                     "if": _PASSWORD_SPACE, "then": _NEEDS_PASSWORD},
 }
 _PAGING = [
     {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
@@ -74,6 +82,23 @@ _PAGING = [
     {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
      "description": "above 100 is answered as 100", "x-radist-source": "doc"},
 ]
+
+
+#: What a 200 answer lets a client do next (OpenAPI links: Schemathesis's
+#: stateful runs follow them): endpoint -> {link: (operation, {parameter: expression})}.
+_PROJECT = {"projectId": "$request.path.projectId"}
+LINKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    "create_call": {
+        "MintCallToken": ("mint_call_token", {**_PROJECT, "callId": "$response.body#/callId"}),
+        "MintCallTokenPublic": ("mint_call_token_public", {"callId": "$response.body#/callId"}),
+    },
+    "create_room": {"MintRoomToken": ("mint_room_token", {**_PROJECT, "roomId": "$response.body#/roomId"})},
+    "create_space": {
+        "UpdateSpace": ("update_space", {**_PROJECT, "spaceId": "$response.body#/space/id"}),
+        "RotateSpaceHostToken": ("rotate_space_host_token", {**_PROJECT, "spaceId": "$response.body#/space/id"}),
+        "DeleteSpace": ("delete_space", {**_PROJECT, "spaceId": "$response.body#/space/id"}),
+    },
+}
 
 
 def _errors(endpoint: str) -> dict[str, Any]:
@@ -95,12 +120,15 @@ def _errors(endpoint: str) -> dict[str, Any]:
 
 
 def _rest_operation(route: routes.Route) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "OK", "content": {"application/json": {"schema": RESPONSES[route.endpoint]}}}
+    if route.endpoint in LINKS:
+        ok["links"] = {name: {"operationId": target, "parameters": parameters}
+                       for name, (target, parameters) in LINKS[route.endpoint].items()}
     operation: dict[str, Any] = {
         "operationId": route.endpoint,
         "x-radist-source": "doc",
         "security": [{"secretKey": []}] if route.key == "secret" else [{"publicKey": []}],
-        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": RESPONSES[route.endpoint]}}},
-                      **_errors(route.endpoint)},
+        "responses": {"200": ok, **_errors(route.endpoint)},
     }
     if route.endpoint in REQUESTS:
         operation["requestBody"] = {"required": route.endpoint != "create_call",
@@ -139,6 +167,10 @@ def _control_operation(route: Any) -> dict[str, Any]:
             schema["maximum"] = f.maximum
         if f.choices:
             schema["enum"] = list(f.choices)
+        if f.pattern is not None:
+            schema["pattern"] = f.pattern
+        if f.format is not None:
+            schema["format"] = f.format
         properties[f.name] = schema
     operation: dict[str, Any] = {
         "operationId": "control_" + route.method.lower() + "_" + route.path.replace("/", "_").replace("{", "").replace("}", ""),
@@ -150,15 +182,17 @@ def _control_operation(route: Any) -> dict[str, Any]:
             "400": {"description": "bad input, in HTTP terms", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "404": {"description": "no such object", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "409": {"description": "refused by the state", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "429": {"description": "a scenario met the project's limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         },
     }
     parameters = [{"name": p[1:-1], "in": "path", "required": True, "schema": _STRING} for p in route.segments if p.startswith("{")]
     if route.source == "query":
         parameters += [{"name": n, "in": "query", "required": False, "schema": s} for n, s in properties.items()]
     elif route.fields:
-        operation["requestBody"] = {"required": any(f.required for f in route.fields), "content": {"application/json": {"schema": {
+        needs_body = any(f.required for f in route.fields) or "oneOf" in route.rules or "anyOf" in route.rules
+        operation["requestBody"] = {"required": needs_body, "content": {"application/json": {"schema": {
             "type": "object", "additionalProperties": False, "properties": properties,
-            "required": [f.name for f in route.fields if f.required]}}}}
+            "required": [f.name for f in route.fields if f.required], **route.rules}}}}
     if parameters:
         operation["parameters"] = parameters
     return operation

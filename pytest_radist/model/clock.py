@@ -10,8 +10,9 @@ from typing import Callable
 
 #: Where a frozen clock starts unless told otherwise.
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
-#: The clock stays where ISO 8601 timestamps and the SDKs can carry it:
-#: from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+#: The clock stays where ISO 8601 timestamps (four-digit years) carry it:
+#: from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+MIN_EPOCH = -62135596800.0
 MAX_EPOCH = 253402300799.0
 
 
@@ -25,8 +26,8 @@ def _to_epoch(moment: datetime) -> float:
 
 
 def _within_range(epoch: float) -> float:
-    if not 0.0 <= epoch <= MAX_EPOCH:  # also refuses NaN
-        raise ValueError(f"the clock must stay between 1970-01-01 and 9999-12-31, not {epoch!r} seconds after 1970")
+    if not MIN_EPOCH <= epoch <= MAX_EPOCH:  # also refuses NaN
+        raise ValueError(f"the clock must stay between 0001-01-01 and 9999-12-31, not {epoch!r} seconds after 1970")
     return epoch
 
 
@@ -104,4 +105,5 @@ def iso(epoch: float) -> str:
     """ISO 8601 UTC with millisecond precision and a ``Z`` suffix."""
     millis = round(epoch * 1000)
     seconds, ms = divmod(millis, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{ms:03d}Z"
+    t = time.gmtime(seconds)  # formatted by hand: strftime's %Y does not pad years below 1000
+    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{ms:03d}Z"

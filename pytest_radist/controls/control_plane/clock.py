@@ -21,12 +21,12 @@ def move_clock(fake: RadistFake, given: dict[str, Any]) -> Answer:
         raise ControlError(400, 'Send either "advance" (seconds) or "set" (an ISO 8601 time such as "2026-01-01T00:00:00Z").')
     now = fake.clock.time()
     if "advance" in given:
-        if now + given["advance"] > MAX_EPOCH:
-            raise ControlError(400, f'"advance" would move the clock past 9999-12-31T23:59:59Z; it is {iso(now)}.')
+        if now + given["advance"] > MAX_EPOCH:  # a sound request the clock's position refuses: a conflict
+            raise ControlError(409, f'"advance" would move the clock past 9999-12-31T23:59:59Z; it is {iso(now)}.')
         fake.clock.advance(given["advance"])
     else:
         try:
-            moment = datetime.fromisoformat(given["set"].replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(given["set"].upper().replace("Z", "+00:00"))
         except ValueError:
             raise ControlError(400, f'"set" must be an ISO 8601 time such as "2026-01-01T00:00:00Z", got "{given["set"]}".') from None
         if moment.tzinfo is None:
@@ -34,7 +34,7 @@ def move_clock(fake: RadistFake, given: dict[str, Any]) -> Answer:
         try:
             fake.clock.set(moment)
         except ValueError:
-            raise ControlError(400, '"set" must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z.') from None
+            raise ControlError(400, '"set" must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.') from None
     return 200, {"now": iso(fake.clock.time()), "realtime": fake.clock.realtime}
 
 
@@ -42,6 +42,6 @@ ROUTES = (
     ControlRoute("GET", "clock", "the fake's time", read_clock, changes_state=False),
     ControlRoute("POST", "clock", "move the clock forward, or set it", move_clock, (
         Field("advance", "number", "seconds to move forward", minimum=0),
-        Field("set", "string", "an ISO 8601 time to jump to, such as 2026-01-01T00:00:00Z"),
-    )),
+        Field("set", "string", "an ISO 8601 time to jump to, such as 2026-01-01T00:00:00Z", format="date-time"),
+    ), rules={"oneOf": [{"required": ["advance"]}, {"required": ["set"]}]}),
 )

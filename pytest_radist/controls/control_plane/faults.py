@@ -44,6 +44,16 @@ def clear_faults(fake: RadistFake, given: dict[str, Any]) -> Answer:
 
 ROUTES = (
     ControlRoute("GET", "faults", "the fault rules, in order, with their counts", list_faults, changes_state=False),
-    ControlRoute("POST", "faults", "add a fault rule (the arguments of fake.fail)", add_fault, FIELDS),
+    ControlRoute("POST", "faults", "add a fault rule (the arguments of fake.fail)", add_fault, FIELDS, rules={
+        "anyOf": [  # a fault needs an effect
+            {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+            {"required": ["latency"], "properties": {"latency": {"exclusiveMinimum": 0}}},
+            {"required": ["drop"], "properties": {"drop": {"const": True}}},
+            {"required": ["malformed"], "properties": {"malformed": {"type": "string"}}},
+            {"required": ["lost_response"], "properties": {"lost_response": {"const": True}}},
+        ],
+        "dependentSchemas": {"error": {"required": ["status"], "properties": {"status": {"type": "integer"}}}},
+        "not": {"required": ["drop", "malformed"], "properties": {"drop": {"const": True}, "malformed": {"type": "string"}}},
+    }),
     ControlRoute("DELETE", "faults", "remove every fault rule", clear_faults),
 )

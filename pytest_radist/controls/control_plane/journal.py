@@ -55,6 +55,6 @@ ROUTES = (
         Field("endpoint", "string", "only this endpoint", choices=ENDPOINTS + SOCKET_ENDPOINTS),
         Field("status", "integer", "only answers with this status (0: dropped)", minimum=0, maximum=599),
         Field("door", "string", "only requests through this door", choices=("transport", "requests", "httpx", "http", "socket")),
-        Field("limit", "integer", "only the newest N", minimum=1),
+        Field("limit", "integer", "only the newest N", minimum=1, maximum=10**9),
     ), source="query", changes_state=False),
 )

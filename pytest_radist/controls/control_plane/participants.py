@@ -85,7 +85,19 @@ def expire(fake: RadistFake, given: dict[str, Any]) -> Answer:
         raise ControlError(409, f"{exc}.") from None
 
 
+def list_tokens(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    tokens = fake.minted_tokens(given.get("mintedBy"), call_id=given.get("callId"), room_id=given.get("roomId"),
+                                state=given.get("state"))
+    return 200, {"tokens": [token_json(t) for t in tokens]}
+
+
 ROUTES = (
+    ControlRoute("GET", "tokens", "every participant token in mint order, filtered (fake.minted_tokens)", list_tokens, (
+        Field("mintedBy", "string", "who minted it", choices=("create", "server", "public")),
+        Field("callId", "string", "only this call's"),
+        Field("roomId", "string", "only this room's"),
+        Field("state", "string", "only tokens in this state", choices=("pending", "consumed", "cleared", "expired")),
+    ), source="query", changes_state=False),
     ControlRoute("POST", "join", "join a call or room with a participant token, as the signaling socket would", join, (
         Field("token", "string", 'the participant token, "ct_..."', required=True),
         Field("publicKey", "string", "the public key the page would send (checked against the token's project)"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 from urllib.parse import parse_qsl
@@ -44,6 +45,10 @@ class Field:
     minimum: Optional[float] = None
     maximum: Optional[float] = None
     choices: Sequence[Any] = ()
+    #: a regular expression a string must contain a match of (JSON Schema ``pattern``)
+    pattern: Optional[str] = None
+    #: a JSON Schema ``format`` (``date-time``), checked by the handler
+    format: Optional[str] = None
 
     def describe(self) -> str:
         kind = {"integer": "a whole number", "number": "a number", "string": "a string", "boolean": "true or false",
@@ -60,6 +65,8 @@ class Field:
     def check(self, value: Any) -> Any:
         if value is None and self.nullable:
             return None
+        if self.type == "integer" and isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON has one number type: 3.0 is the integer 3
         expected = JSON_TYPES[self.type]
         wrong_type = not isinstance(value, expected) or (self.type != "boolean" and isinstance(value, bool))
         not_finite = isinstance(value, float) and not math.isfinite(value)
@@ -67,6 +74,8 @@ class Field:
             (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum)))
         if wrong_type or not_finite or out_of_range or (self.choices and value not in self.choices):
             raise ControlError(400, f'"{self.name}" must be {self.describe()}, got {_shown(value)}.')
+        if self.pattern is not None and isinstance(value, str) and not re.search(self.pattern, value):
+            raise ControlError(400, f'"{self.name}" must match {self.pattern}, got {_shown(value)}.')
         return value
 
 
@@ -95,6 +104,9 @@ class ControlRoute:
     #: ``body`` (JSON object) or ``query`` (query string)
     source: str = "body"
     changes_state: bool = field(default=True)
+    #: Rules across fields, as JSON Schema (oneOf, dependentSchemas, ...):
+    #: the handler enforces them, the OpenAPI description states them.
+    rules: Any = field(default_factory=dict)
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -132,6 +144,6 @@ def _from_query(field_: Optional[Field], text: str) -> Any:
     if field_ is None or field_.type == "string":
         return text
     try:
-        return int(text) if field_.type == "integer" and len(text) <= 18 else float(text) if field_.type == "number" else text
+        return int(text) if field_.type == "integer" and len(text) <= 100 else float(text) if field_.type == "number" else text
     except ValueError:
         return text

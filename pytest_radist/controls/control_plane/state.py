@@ -64,6 +64,15 @@ def add_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
     return 200, project_json(project)
 
 
+def add_secret_key(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    project = _project(fake, given["projectId"])
+    try:
+        project.add_secret_key(given.get("secretKey"))
+    except ValueError as exc:
+        raise ControlError(409 if "already" in str(exc) else 400, f"{exc}.") from None
+    return 200, project_json(project)
+
+
 def change_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
     project = _project(fake, given["projectId"])
     if "connectionLimit" in given:
@@ -103,13 +112,16 @@ ROUTES = (
     ControlRoute("POST", "reset", "forget the journal and faults; with state, every call, room, space, token and peer", reset, (
         Field("state", "boolean", "also forget the state (projects and keys are kept)"),
         Field("seed", "integer", "restart the ids from this seed (default: the same generator goes on, so ids never repeat)", minimum=0),
-    )),
+    ), rules={"dependentSchemas": {"seed": {"required": ["state"], "properties": {"state": {"const": True}}}}}),
     ControlRoute("POST", "projects", "add a project with its own keys", add_project, (
-        Field("id", "string", "default: project-N"),
-        Field("secretKey", "string", "rad_sk_...; default: generated"),
-        Field("publicKey", "string", "rad_pk_...; default: generated"),
+        Field("id", "string", "default: project-N", pattern="."),
+        Field("secretKey", "string", "rad_sk_...; default: generated", pattern="^rad_sk_."),
+        Field("publicKey", "string", "rad_pk_...; default: generated", pattern="^rad_pk_."),
         Field("connectionLimit", "integer", "live calls allowed at once; null: unlimited", **LIMIT),  # type: ignore[arg-type]
         Field("roomLimit", "integer", "rooms allowed; null: unlimited", **LIMIT),  # type: ignore[arg-type]
+    )),
+    ControlRoute("POST", "projects/{projectId}/secret-keys", "give a project another secret key", add_secret_key, (
+        Field("secretKey", "string", "rad_sk_...; default: generated", pattern="^rad_sk_."),
     )),
     ControlRoute("PATCH", "projects/{projectId}", "change a project's limits", change_project, (
         Field("connectionLimit", "integer", "live calls allowed at once; null: unlimited", **LIMIT),  # type: ignore[arg-type]

@@ -1,0 +1,81 @@
+"""Schemathesis against the OpenAPI description, through the app object and
+over loopback: no 5xx, no answer that breaks the description, schema-valid
+requests accepted. Each operation runs RADIST_SCHEMATHESIS_EXAMPLES examples
+(CI: 10).
+
+One check is left out: ``negative_data_rejection``. The fake takes what
+Radist's docs do not forbid (fields it does not know, empty strings where the
+docs set no minimum), so "a request that breaks the description is refused"
+is not a rule of the fake."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from pytest_radist import RadistFake
+from pytest_radist.doors.asgi import RadistApp, ServedApp
+from pytest_radist.doors.limits import ServerLimits
+
+from .test_openapi import SHIPPED
+
+LENIENT = [schemathesis.checks.negative_data_rejection]
+EXAMPLES = int(os.environ.get("RADIST_SCHEMATHESIS_EXAMPLES", "10"))
+FAKE = RadistFake(seed=11, strict=False, allowed_hosts=["testserver"])
+SERVED = ServedApp(ServerLimits(), "127.0.0.1")
+SERVED.target = FAKE
+APP = RadistApp(SERVED, "127.0.0.1")
+# the signaling sockets are WebSocket upgrades: their own suite covers them
+SCHEMA = schemathesis.openapi.from_asgi("/_radist/openapi.json", APP).exclude(path_regex=r"/signaling/ws$")
+
+
+def prepare(case: Any, fake: RadistFake) -> dict[str, str]:
+    """Aim the case at the fake's project with the right key; state changes
+    on the control plane carry JSON, as its guard asks."""
+    if case.path_parameters and "projectId" in case.path_parameters:
+        case.path_parameters["projectId"] = fake.project.id
+    security = (case.operation.definition.raw.get("security") or [{}])[0]
+    headers = {"Content-Type": "application/json"}
+    if "secretKey" in security:
+        headers["Authorization"] = f"Bearer {fake.project.secret_key}"
+    elif "publicKey" in security:
+        headers["Authorization"] = f"Bearer {fake.project.public_key}"
+    return headers
+
+
+@SCHEMA.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_in_process(case: Any) -> None:
+    case.call_and_validate(headers=prepare(case, FAKE), excluded_checks=LENIENT)
+    assert FAKE.problems == []
+
+
+# the same description, called over the wire (the shipped file is the served one: test_openapi.py)
+LOOPBACK = schemathesis.openapi.from_path(str(SHIPPED)).exclude(path_regex=r"/signaling/ws$")
+
+
+@LOOPBACK.parametrize()
+@settings(max_examples=max(3, EXAMPLES // 3), deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.radist(strict=False)
+def test_over_loopback(case: Any, radist_fake: RadistFake) -> None:
+    case.call_and_validate(base_url=radist_fake.url, headers=prepare(case, radist_fake), excluded_checks=LENIENT)
+
+
+class Workflows(SCHEMA.as_state_machine()):  # type: ignore[misc]
+    """Stateful runs: create, then follow the links (mint, update, rotate,
+    delete) with the ids the fake answered, on one fake."""
+
+    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+        return {"headers": prepare(case, FAKE)}
+
+    def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+        case.validate_response(response, excluded_checks=LENIENT)
+
+
+Workflows.TestCase.settings = settings(max_examples=max(3, EXAMPLES // 3), stateful_step_count=8, deadline=None,
+                                       suppress_health_check=list(HealthCheck))
+TestWorkflows = Workflows.TestCase
