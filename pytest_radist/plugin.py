@@ -8,7 +8,7 @@ nothing heavy at module level.
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Optional
 
 import pytest
@@ -136,18 +136,15 @@ def _serving(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[Radis
     settings = dict(settings)
     if settings.pop("realtime", False):
         settings["clock"] = Clock(realtime=True)
-    guarded = settings.pop("guard", True)
+    guard = GUARD if settings.pop("guard", True) else nullcontext()
     fake = RadistFake(**settings)
     previous = server.target
     fake.serve_on(server)
-    if guarded:
-        GUARD.__enter__()
-    try:
-        yield fake
-    finally:
-        server.target = previous
-        if guarded:
-            GUARD.__exit__()
+    with guard:
+        try:
+            yield fake
+        finally:
+            server.target = previous
     problems = _problems(fake)
     if problems:
         pytest.fail(problems, pytrace=False)
