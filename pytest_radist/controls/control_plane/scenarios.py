@@ -8,7 +8,7 @@ from ...model.clock import iso
 from ...model.entities import Call, Room
 from .participants import token_json
 from .schema import Answer, ControlError, ControlRoute, Field
-from .state import _project, project_json
+from .state import find_project, project_json
 
 if TYPE_CHECKING:
     from ...fake import RadistFake
@@ -28,18 +28,18 @@ def room_json(room: Room) -> dict[str, Any]:
 
 def _call_scenario(name: str, default_access: str) -> Any:
     def build(fake: RadistFake, given: dict[str, Any]) -> Answer:
-        project = _project(fake, given.get("project"))
+        project = find_project(fake, given.get("project"))
         return 200, call_json(getattr(fake, name)(given.get("accessControl", default_access), project=project))
 
     return build
 
 
 def make_room(fake: RadistFake, given: dict[str, Any]) -> Answer:
-    return 200, room_json(fake.make_room(project=_project(fake, given.get("project"))))
+    return 200, room_json(fake.make_room(project=find_project(fake, given.get("project"))))
 
 
 def limit_reached(fake: RadistFake, given: dict[str, Any]) -> Answer:
-    return 200, project_json(fake.connection_limit_reached(_project(fake, given.get("project"))))
+    return 200, project_json(fake.connection_limit_reached(find_project(fake, given.get("project"))))
 
 
 CALL_FIELDS = (

@@ -36,7 +36,7 @@ def state(fake: RadistFake, given: dict[str, Any]) -> Answer:
                  "settings": settings_json(fake)}
 
 
-def _project(fake: RadistFake, project_id: Any) -> Project:
+def find_project(fake: RadistFake, project_id: Any) -> Project:
     try:
         return fake._project(project_id)
     except KeyError:
@@ -44,7 +44,7 @@ def _project(fake: RadistFake, project_id: Any) -> Project:
 
 
 def usage(fake: RadistFake, given: dict[str, Any]) -> Answer:
-    project = _project(fake, given.get("project"))
+    project = find_project(fake, given.get("project"))
     return 200, {"project": project.id, **fake.usage(project)}
 
 
@@ -55,26 +55,31 @@ def reset(fake: RadistFake, given: dict[str, Any]) -> Answer:
     return 200, {"reset": True, "seed": fake.seed}
 
 
+def _refused_keys(exc: ValueError) -> ControlError:
+    """A project or key the model would not add: taken (409) or malformed (400)."""
+    return ControlError(409 if "already" in str(exc) else 400, f"{exc}.")
+
+
 def add_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
     try:
         project = fake.add_project(given.get("id"), secret_key=given.get("secretKey"), public_key=given.get("publicKey"),
                                    connection_limit=given.get("connectionLimit"), room_limit=given.get("roomLimit"))
     except ValueError as exc:
-        raise ControlError(409 if "already" in str(exc) else 400, f"{exc}.") from None
+        raise _refused_keys(exc) from None
     return 200, project_json(project)
 
 
 def add_secret_key(fake: RadistFake, given: dict[str, Any]) -> Answer:
-    project = _project(fake, given["projectId"])
+    project = find_project(fake, given["projectId"])
     try:
         project.add_secret_key(given.get("secretKey"))
     except ValueError as exc:
-        raise ControlError(409 if "already" in str(exc) else 400, f"{exc}.") from None
+        raise _refused_keys(exc) from None
     return 200, project_json(project)
 
 
 def change_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
-    project = _project(fake, given["projectId"])
+    project = find_project(fake, given["projectId"])
     if "connectionLimit" in given:
         project.connection_limit = given["connectionLimit"]
     if "roomLimit" in given:
