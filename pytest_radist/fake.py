@@ -467,9 +467,8 @@ class RadistFake:
             world = World(
                 seed=self.seed, clock=self.clock, token_ttl=old.token_ttl,
                 reconnect_grace=old.reconnect_grace, room_participant_cap=old.room_participant_cap,
+                ids=old.ids if seed is None else None,  # the generator goes on: nothing from before comes back
             )
-            if seed is None:
-                world.ids = old.ids  # the same generator goes on: nothing from before comes back
             for project in old.projects.values():
                 fresh = world.add_project(
                     project.id, secret_key=project.secret_keys[0], public_key=project.public_key,

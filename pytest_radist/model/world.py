@@ -69,10 +69,12 @@ class World:
         token_ttl: Optional[float] = 3600.0,
         reconnect_grace: float = 0.0,
         room_participant_cap: Optional[int] = None,
+        ids: Optional[IdFactory] = None,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
-        self.ids = IdFactory(seed)
+        #: Every random value; ``ids`` lets a reset keep the generator going.
+        self.ids = ids or IdFactory(seed)
         #: Seconds an unused participant token stays valid; ``None`` = forever [fake].
         self.token_ttl = token_ttl
         #: Seconds a call with no connected peer waits before it is tombstoned [fake].
