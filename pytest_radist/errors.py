@@ -73,6 +73,14 @@ CONTROL_NEEDS_JSON = "Control requests that change state must be sent with Conte
 CONTROL_TOKEN_NEEDED = "The control plane needs 'Authorization: Bearer <control token>' (radist-fake --control-token)."  # 401 [fake]
 SECRET_CORS = "Secret-key endpoints answer no CORS: the secret key must stay on the backend."  # 403 [fake]
 
+# Live mode (pytest --radist-live): the doors forward to a real Radist.
+LIVE_NO_SOCKETS = (
+    "Live mode: signaling sockets are not forwarded; open them on the real service's own host."
+)  # 4501 [fake]
+LIVE_NO_CONTROL_PLANE = "Live mode: the control plane (/_radist/) needs the fake."  # 404 [fake]
+LIVE_UNREACHABLE = "Live mode: could not reach {url}: {reason}"  # 502 [fake]
+FAKE_ONLY = "live mode: {control} needs the fake"  # the skip reason of a test
+
 #: Refusals of a signaling connect, in the order they are checked
 #: (radist-api.md 6.2): the model's reason -> (status, reason word, message).
 #: The socket is closed with code ``4000 + status``.
@@ -154,6 +162,11 @@ class ApiError(RadistFakeError):
 
     def __repr__(self) -> str:
         return f"ApiError({self.status}, {self.message!r})"
+
+
+class FakeOnly(RadistFakeError):
+    """A control that only the fake has (faults, the clock, simulated peers,
+    scenarios, state views, limits) was used in live mode."""
 
 
 class JoinRefused(RadistFakeError):

@@ -3,58 +3,36 @@
 from __future__ import annotations
 
 import random
-import threading
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 from urllib.parse import urlencode
 
 from . import errors as E
 from .api import app as api
 from .api import routes
 from .controls.browser import BrowserPolicy
-from .controls.faults import FaultPlan, FaultRule, check_endpoint
+from .controls.faults import FaultPlan, FaultRule
 from .controls.presence import Presence
-from .controls.journal import DEFAULT_BODY_LIMIT, Journal, RecordedRequest, key_hint, redact_query, redact_secrets
+from .controls.journal import DEFAULT_BODY_LIMIT, Journal
 from .model.clock import Clock
 from .model.entities import Call, Peer, Project, Room, Space, Token
 from .model.world import PresenceEvent, World
+from .target import CONTROL_PREFIX, IN_PROCESS_BASE_URL, Outcome, RadistFakeProblem, RadistTarget
 
-if TYPE_CHECKING:
-    from .doors.server import LoopbackServer
-    from .doors.transport import InProcessTransport
+__all__ = ["CONTROL_PREFIX", "DEFAULT_PROJECT_ID", "IN_PROCESS_BASE_URL", "Outcome", "RadistFake", "RadistFakeProblem"]
 
 DEFAULT_PROJECT_ID = "test-project"
-#: Where the control plane lives (``pytest_radist.controls.control_plane.PREFIX``).
-CONTROL_PREFIX = "/_radist/"
-#: Base URL an in-process SDK client is given; ``.invalid`` never resolves,
-#: so a client that escapes the transport fails loudly instead of going online.
-IN_PROCESS_BASE_URL = "http://radist-fake.invalid"
 
 
-class RadistFakeProblem(E.RadistFakeError, AssertionError):
-    """The fake saw something a strict test must not ignore."""
-
-
-@dataclass
-class Outcome:
-    """What a front door must send back for one request."""
-
-    status: int
-    body: Optional[dict[str, Any]]
-    raw: Optional[bytes] = None  # a malformed body to send instead of JSON
-    drop: bool = False  # close the connection without an answer
-    delay: float = 0.0  # seconds of real time to wait first
-    #: headers beyond Content-Type (``Allow`` on a 405)
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class RadistFake:
+class RadistFake(RadistTarget):
     """A stateful, in-process fake of the Radist API.
 
     Usable on its own (``with RadistFake() as fake: ...``) or through the
     ``radist_fake`` pytest fixture, which gives every test a fresh one.
     """
+
+    #: The fake clock (frozen unless ``Clock(realtime=True)``).
+    clock: Clock
 
     def __init__(
         self,
@@ -79,7 +57,11 @@ class RadistFake:
         allowed_hosts: Optional[Sequence[str]] = None,
         control_token: Optional[str] = None,
     ) -> None:
-        self.seed: int = random.SystemRandom().randrange(2**32) if seed is None else seed
+        super().__init__(
+            seed=random.SystemRandom().randrange(2**32) if seed is None else seed, strict=strict,
+            journal=Journal(journal_limit, journal_body_limit),
+            browser=BrowserPolicy.build(allowed_origins, secret_cors, control_origins, allowed_hosts, control_token),
+        )
         self.clock = clock or Clock()
         self._world = World(
             seed=self.seed, clock=self.clock, token_ttl=token_ttl,
@@ -94,21 +76,7 @@ class RadistFake:
         )
         #: Base of ``participantUrl``/``hostUrl``; ``None`` = the URL the client used.
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
-        #: Fail the test at teardown on unroutable requests or internal errors.
-        self.strict = strict
-        #: Every request answered; ``journal_limit`` keeps only the newest
-        #: (``radist-fake`` keeps 10,000), bodies over ``journal_body_limit``
-        #: bytes are kept as an :class:`OmittedBody`.
-        self.journal = Journal(journal_limit, journal_body_limit)
-        #: What a browser may do: CORS origins, secret-key CORS, the control
-        #: plane's origins and hosts (radist-api.md 6.5, 6.6).
-        self.browser = BrowserPolicy.build(allowed_origins, secret_cors, control_origins, allowed_hosts, control_token)
         self._faults = FaultPlan()
-        self._problems: list[str] = []
-        self._problems_lock = threading.Lock()
-        self._server: Optional[LoopbackServer] = None
-        self._owns_server = False
-        self._transport: Optional[InProcessTransport] = None
 
     # -- configuration ------------------------------------------------------
 
@@ -381,70 +349,6 @@ class RadistFake:
     def clear_faults(self) -> None:
         self._faults.clear()
 
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request the fake answered, through any front door."""
-        return self.journal.entries()
-
-    def requests_to(self, endpoint: str, **json_subset: Any) -> list[RecordedRequest]:
-        """The recorded requests to ``endpoint`` whose JSON body contains ``json_subset``."""
-        check_endpoint(endpoint)
-        return [
-            r for r in self.journal.entries()
-            if (endpoint == "*" or r.endpoint == endpoint)
-            and all(isinstance(r.json, dict) and key in r.json and r.json[key] == value for key, value in json_subset.items())
-        ]
-
-    def assert_called(self, endpoint: str, times: Optional[int] = None, **json_subset: Any) -> list[RecordedRequest]:
-        """Assert ``endpoint`` was requested (exactly ``times`` times if given)
-        with a JSON body containing ``json_subset``; returns the matches."""
-        matches = self.requests_to(endpoint, **json_subset)
-        if (times is None and not matches) or (times is not None and len(matches) != times):
-            wanted = "at least once" if times is None else f"{times} time(s)"
-            subset = f" with json containing {redact_secrets(json_subset)!r}" if json_subset else ""
-            raise AssertionError(
-                f"expected {endpoint} to be called {wanted}{subset}, it was called {len(matches)} time(s).\n"
-                + self._nearest_requests(endpoint)
-            )
-        return matches
-
-    def assert_not_called(self, endpoint: str, **json_subset: Any) -> None:
-        matches = self.requests_to(endpoint, **json_subset)
-        if matches:
-            raise AssertionError(
-                f"expected no {endpoint} request, got {len(matches)}:\n"
-                + "\n".join(f"  {r.describe()}" for r in matches)
-            )
-
-    def _nearest_requests(self, endpoint: str, limit: int = 10) -> str:
-        entries = self.journal.entries()
-        if not entries:
-            return "No request reached the fake at all (is the app pointed at it? see radist_fake.url / .transport)."
-        same = [r for r in entries if r.endpoint == endpoint]
-        shown = (same or entries)[-limit:]
-        title = f"Requests to {endpoint}" if same else "Requests that did happen"
-        return f"{title} (last {len(shown)} of {len(same or entries)}):\n" + "\n".join(f"  {r.describe()}" for r in shown)
-
-    @property
-    def problems(self) -> list[str]:
-        """Unroutable requests and internal errors seen so far."""
-        with self._problems_lock:
-            return list(self._problems)
-
-    def report_problem(self, message: str) -> None:
-        with self._problems_lock:
-            self._problems.append(message)
-
-    def check(self) -> None:
-        """Raise :class:`RadistFakeProblem` if a strict fake saw problems."""
-        problems = self.problems
-        if problems:
-            raise RadistFakeProblem(
-                f"the Radist fake saw {len(problems)} problem(s) during this test:\n"
-                + "\n".join(f"  - {p}" for p in problems)
-                + "\n(mark the test with @pytest.mark.radist(strict=False) to allow this)"
-            )
-
     def reset(self, *, state: bool = False, seed: Optional[int] = None) -> None:
         """Forget the journal, fault rules and problems. With ``state=True``
         also forget every call, room, space, token and peer, keeping the
@@ -456,10 +360,8 @@ class RadistFake:
         from that seed instead (the same seed, the same ids again)."""
         if seed is not None and not state:
             raise ValueError("seed= restarts the ids of a state reset: pass state=True with it")
-        self.journal.clear()
+        self._forget()
         self._faults.clear()
-        with self._problems_lock:
-            self._problems.clear()
         if state:
             old = self._world
             if seed is not None:
@@ -517,19 +419,12 @@ class RadistFake:
             )
         if rule is not None:
             self._apply(rule, outcome, endpoint or "*")
-        query, key = request.query, key_hint(api.bearer(request.authorization))
-        if found.route is not None and found.route.key == "socket":
-            query, key = redact_query(query)
-        self.journal.record(RecordedRequest(
-            endpoint=endpoint, method=request.method, path=request.path, params=found.params,
-            raw_query=query,
-            json=None if request.body is api.NO_BODY else redact_secrets(self.journal.body(request.body, request.body_size)),
-            status=0 if outcome.drop else outcome.status,
-            response=None if outcome.drop else (redact_secrets(outcome.body) if outcome.raw is None else outcome.raw.decode("utf-8", "replace")),
-            key_type=response.key_type, key=key, door=door,
-            at=self.clock.time(), fault=None if rule is None else rule.describe(),
-        ))
+        self._record(request, found, outcome, door=door, key_type=response.key_type,
+                     fault=None if rule is None else rule.describe())
         return outcome
+
+    def _now(self) -> float:
+        return self.clock.time()
 
     @staticmethod
     def _apply(rule: FaultRule, outcome: Outcome, endpoint: str) -> None:
@@ -543,50 +438,7 @@ class RadistFake:
         if rule.drop or (rule.lost_response and rule.status is None):
             outcome.drop = True
 
-    # -- front doors ----------------------------------------------------------
-
-    @property
-    def transport(self) -> InProcessTransport:
-        """A transport for ``RadistServerClient(transport=...)``: no socket."""
-        if self._transport is None:
-            from .doors.transport import InProcessTransport
-
-            self._transport = InProcessTransport(self)
-        return self._transport
-
-    def client(self, **overrides: Any) -> Any:
-        """A ``radist_server.RadistServerClient`` wired to this fake in
-        process (pass ``api_base_url=self.url`` ... to go over HTTP)."""
-        from .doors.sdk import make_client
-
-        return make_client(self, **overrides)
-
-    def requests_adapter(self) -> Any:
-        """A ``requests`` transport adapter answering from this fake in process;
-        mount it on a ``requests.Session`` (needs ``requests``)."""
-        from .doors.requests_adapter import RadistAdapter
-
-        return RadistAdapter(self)
-
-    def httpx_transport(self) -> Any:
-        """An httpx transport answering from this fake in process, for
-        ``httpx.Client(transport=...)`` and ``httpx.AsyncClient(transport=...)``
-        alike (needs ``httpx``)."""
-        try:
-            from .doors.httpx_transport import RadistHttpxTransport
-        except ImportError as exc:
-            raise ImportError(f"httpx_transport() needs httpx: pip install 'pytest-radist[httpx]' ({exc})") from None
-        return RadistHttpxTransport(self)
-
-    @property
-    def url(self) -> str:
-        """Base URL of the loopback HTTP server (started on first use)."""
-        if self._server is None:
-            from .doors.server import LoopbackServer
-
-            self._server = LoopbackServer(self)
-            self._owns_server = True
-        return self._server.url
+    # -- socket URLs on the loopback server ---------------------------------
 
     def signaling_url(self, token: Union[Token, str], *, public_key: Optional[str] = None) -> str:
         """The signaling socket URL that joins with ``token`` (a call or room
@@ -613,24 +465,6 @@ class RadistFake:
     def _socket_base(self, kind: str) -> str:
         path = "/api/v1/p2p/signaling/ws" if kind == "call" else "/api/v1/rooms/signaling/ws"
         return "ws" + self.url[len("http"):] + path
-
-    def serve_on(self, server: LoopbackServer) -> None:
-        """Answer the requests of a shared ``server`` (the pytest plugin's)."""
-        server.target = self
-        self._server = server
-        self._owns_server = False
-
-    def close(self) -> None:
-        """Stop the loopback server if this fake started it."""
-        if self._server is not None and self._owns_server:
-            self._server.stop()
-        self._server = None
-
-    def __enter__(self) -> RadistFake:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<RadistFake seed={self.seed} project={self.project.id!r} calls={len(self._world.calls)}>"

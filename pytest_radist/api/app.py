@@ -56,6 +56,8 @@ class ApiRequest:
     body_size: Optional[int] = None
     #: a WebSocket upgrade (the signaling sockets answer nothing else)
     websocket: bool = False
+    #: the body's bytes as received, when a door read them (live mode forwards them as they came)
+    raw_body: Optional[bytes] = None
 
 
 def request_from_url(method: str, url: str, authorization: Optional[str], body: Any) -> ApiRequest:

@@ -23,11 +23,12 @@ from ..api import routes
 from ..api.app import NO_BODY, ApiRequest, parse_body
 from ..controls.browser import Audience
 from ..controls.control_plane import PREFIX as CONTROL_PREFIX
+from ..fake import RadistFake
 from .limits import ServerLimits
 from .signaling import SignalingHub, SocketPeer
 
 if TYPE_CHECKING:
-    from ..fake import RadistFake
+    from ..target import RadistTarget
     from .protocols import RadistHttpProtocol
     from .socket_protocol import RadistWebSocketProtocol
 
@@ -49,7 +50,7 @@ class ServedApp:
         self.limits = limits
         #: The address the server was started on (for the Host guard).
         self.host = host
-        self.target: Optional[RadistFake] = None
+        self.target: Optional[RadistTarget] = None
         self.stopping: Optional[asyncio.Event] = None  # made on the server's loop
         #: Open HTTP connections and sockets by client address (the protocols keep them).
         self.connections: dict[Any, RadistHttpProtocol] = {}
@@ -111,7 +112,10 @@ class RadistApp:
                 return
         try:
             request = _api_request(scope, path, headers, body, host if host and host_allowed else self.default_host)
-            outcome = fake.dispatch(request, door="http")
+            if fake.live:  # forwarding waits on the network: never on the server's loop
+                outcome = await asyncio.to_thread(fake.dispatch, request, "http")
+            else:
+                outcome = fake.dispatch(request, door="http")
         except Exception as exc:  # a bug of the fake; never a bare traceback page
             message = f"internal error in the HTTP front door: {type(exc).__name__}: {exc}"
             fake.report_problem(message)
@@ -128,7 +132,7 @@ class RadistApp:
         extra += [(name.lower().encode(), value.encode("latin-1")) for name, value in outcome.headers.items()]
         await _respond(send, outcome.status, outcome.body, raw=outcome.raw, extra=extra)
 
-    async def _preflight(self, send: Send, fake: RadistFake, path: str, origin: str, method: str) -> None:
+    async def _preflight(self, send: Send, fake: RadistTarget, path: str, origin: str, method: str) -> None:
         """A CORS preflight: answered here, never journaled (radist-api.md 6.5)."""
         audience = _audience(method.upper(), path)
         if audience is None or not fake.browser.origin_allowed(origin, audience):
@@ -153,6 +157,9 @@ class RadistApp:
             return
         if origin is not None and not fake.browser.origin_allowed(origin, "client"):
             await _refuse_socket(send, 403, "origin", E.ORIGIN_NOT_ALLOWED)
+            return
+        if not isinstance(fake, RadistFake):  # live mode: sockets go to the real service
+            await _refuse_socket(send, 501, "live", E.LIVE_NO_SOCKETS)
             return
         self.served.hub.watch(fake)
         request = ApiRequest("GET", path, scope["query_string"].decode("latin-1"), None, NO_BODY,
@@ -284,6 +291,7 @@ def _api_request(scope: Scope, path: str, headers: dict[bytes, bytes], body: byt
         body=parse_body(body),
         base_url=f"http://{host}",
         body_size=len(body),
+        raw_body=body,
     )
 
 

@@ -22,7 +22,7 @@ import httpx
 from ..api.app import ApiRequest, parse_body
 
 if TYPE_CHECKING:
-    from ..fake import Outcome, RadistFake
+    from ..target import Outcome, RadistTarget
 
 _DROPPED = "Server disconnected without sending a response."
 
@@ -34,9 +34,9 @@ def _read_timeout(request: httpx.Request) -> Optional[float]:
 
 
 class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Answers httpx requests from a :class:`~pytest_radist.RadistFake`."""
+    """Answers httpx requests from a fake (or, in live mode, the forwarder)."""
 
-    def __init__(self, fake: RadistFake) -> None:
+    def __init__(self, fake: RadistTarget) -> None:
         self._fake = fake
 
     def _dispatch(self, request: httpx.Request, content: bytes) -> Outcome:
@@ -44,7 +44,7 @@ class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         path, _, query = url.raw_path.decode("ascii").partition("?")
         api_request = ApiRequest(
             request.method, path, query, request.headers.get("authorization"), parse_body(content),
-            f"{url.scheme}://{url.netloc.decode('ascii')}", body_size=len(content),
+            f"{url.scheme}://{url.netloc.decode('ascii')}", body_size=len(content), raw_body=content,
         )
         return self._fake.dispatch(api_request, door="httpx")
 
@@ -61,7 +61,7 @@ class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if outcome.drop:
             raise httpx.RemoteProtocolError(_DROPPED, request=request)
         content = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
-        headers = {"content-type": "application/json", **outcome.headers}
+        headers = {"Content-Type": "application/json", **outcome.headers}
         return httpx.Response(outcome.status, headers=headers, content=content, request=request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -19,7 +19,7 @@ from requests.structures import CaseInsensitiveDict
 from ..api.app import parse_body, request_from_url
 
 if TYPE_CHECKING:
-    from ..fake import RadistFake
+    from ..target import RadistTarget
 
 
 def _read_timeout(timeout: Union[None, float, tuple[Optional[float], Optional[float]]]) -> Optional[float]:
@@ -37,7 +37,7 @@ class RadistAdapter(BaseAdapter):
     a dropped connection raises ``requests.ConnectionError``, latency past the
     request's read timeout raises ``requests.ReadTimeout``."""
 
-    def __init__(self, fake: RadistFake) -> None:
+    def __init__(self, fake: RadistTarget) -> None:
         super().__init__()
         self._fake = fake
 
@@ -51,10 +51,11 @@ class RadistAdapter(BaseAdapter):
         proxies: Optional[Mapping[str, str]] = None,
     ) -> requests.Response:
         body = request.body.encode() if isinstance(request.body, str) else request.body
+        raw = body if isinstance(body, bytes) else None
         api_request = request_from_url(
-            request.method or "GET", request.url or "", _text(request.headers.get("Authorization")),
-            parse_body(body if isinstance(body, bytes) else None),
+            request.method or "GET", request.url or "", _text(request.headers.get("Authorization")), parse_body(raw),
         )
+        api_request.raw_body = raw
         outcome = self._fake.dispatch(api_request, door="requests")
         if outcome.delay:
             limit = _read_timeout(timeout)

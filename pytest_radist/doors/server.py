@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from .limits import ServerLimits
 
 if TYPE_CHECKING:
-    from ..fake import RadistFake
+    from ..target import RadistTarget
     from .asgi import ServedApp
 
 #: The port ``radist-fake`` listens on by default (tests always use port 0).
@@ -39,7 +39,7 @@ class LoopbackServer:
 
     def __init__(
         self,
-        target: Optional[RadistFake] = None,
+        target: Optional[RadistTarget] = None,
         host: str = "127.0.0.1",
         port: int = 0,
         limits: Optional[ServerLimits] = None,
@@ -56,12 +56,12 @@ class LoopbackServer:
         self._lock = threading.Lock()
 
     @property
-    def target(self) -> Optional[RadistFake]:
+    def target(self) -> Optional[RadistTarget]:
         """The fake that answers; ``None`` answers 503 to every request."""
         return self._target
 
     @target.setter
-    def target(self, fake: Optional[RadistFake]) -> None:
+    def target(self, fake: Optional[RadistTarget]) -> None:
         previous, self._target = self._target, fake
         served, loop = self._served, self._loop
         if served is not None:

@@ -1,0 +1,263 @@
+"""``RadistTarget``: what every front door answers from.
+
+Two kinds of target exist: :class:`~pytest_radist.RadistFake`, which answers
+from its own model, and :class:`~pytest_radist.live.RadistLive`, which
+forwards to a real Radist (live mode). Both hand out the same front doors
+(SDK transport, ``requests`` adapter, httpx transport, loopback URL) and keep
+the same journal with the same assertions, so a test's doors and
+``assert_called`` work against either. Only :meth:`dispatch` differs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional, Protocol, TypeVar
+
+from . import errors as E
+from .api import app as api
+from .api import routes
+from .controls.browser import BrowserPolicy
+from .controls.faults import check_endpoint
+from .controls.journal import Journal, RecordedRequest, key_hint, redact_query, redact_secrets
+
+if TYPE_CHECKING:
+    from .doors.server import LoopbackServer
+    from .doors.transport import InProcessTransport
+
+#: Base URL an in-process SDK client is given; ``.invalid`` never resolves,
+#: so a client that escapes the transport fails loudly instead of going online.
+IN_PROCESS_BASE_URL = "http://radist-fake.invalid"
+#: Where the control plane lives (``pytest_radist.controls.control_plane.PREFIX``).
+CONTROL_PREFIX = "/_radist/"
+
+_Target = TypeVar("_Target", bound="RadistTarget")
+
+
+class ProjectKeys(Protocol):
+    """What every door needs of the project it calls."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def secret_key(self) -> str: ...
+    @property
+    def public_key(self) -> str: ...
+
+
+class RadistFakeProblem(E.RadistFakeError, AssertionError):
+    """The fake saw something a strict test must not ignore."""
+
+
+@dataclass
+class Outcome:
+    """What a front door must send back for one request."""
+
+    status: int
+    body: Optional[dict[str, Any]]
+    raw: Optional[bytes] = None  # a body to send as is instead of JSON
+    drop: bool = False  # close the connection without an answer
+    delay: float = 0.0  # seconds of real time to wait first
+    #: headers beyond Content-Type (``Allow`` on a 405; a forwarded body's own type)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RadistTarget:
+    """The journal, its assertions, strict-mode problems and the front doors,
+    shared by the fake and live mode. Subclasses answer :meth:`dispatch`."""
+
+    #: ``True`` when answers come from a real Radist (live mode).
+    live = False
+    #: The project the doors' clients call by default.
+    project: ProjectKeys
+
+    def __init__(self, *, seed: int, strict: bool, journal: Journal, browser: BrowserPolicy) -> None:
+        self.seed = seed
+        #: Fail the test at teardown on unroutable requests or internal errors.
+        self.strict = strict
+        #: Every request answered; see :class:`~pytest_radist.controls.journal.Journal`.
+        self.journal = journal
+        #: What a browser may do: CORS origins, secret-key CORS, the control
+        #: plane's origins and hosts (radist-api.md 6.5, 6.6).
+        self.browser = browser
+        self._problems: list[str] = []
+        self._problems_lock = threading.Lock()
+        self._server: Optional[LoopbackServer] = None
+        self._owns_server = False
+        self._transport: Optional[InProcessTransport] = None
+
+    # -- the request cycle ----------------------------------------------------
+
+    def dispatch(self, request: api.ApiRequest, door: str) -> Outcome:
+        """Answer one request and journal it; ``door`` names the front door
+        (``transport``, ``http``, ``requests``, ``httpx``, ``socket``)."""
+        raise NotImplementedError
+
+    def _now(self) -> float:
+        """The time journal entries carry."""
+        raise NotImplementedError
+
+    def _record(
+        self,
+        request: api.ApiRequest,
+        found: routes.Match,
+        outcome: Outcome,
+        *,
+        door: str,
+        key_type: Optional[str],
+        fault: Optional[str] = None,
+    ) -> None:
+        """Journal one answered request, with keys and secrets redacted."""
+        query, key = request.query, key_hint(api.bearer(request.authorization))
+        if found.route is not None and found.route.key == "socket":
+            query, key = redact_query(query)
+        if outcome.drop:
+            response: Any = None
+        elif outcome.raw is not None:
+            response = outcome.raw.decode("utf-8", "replace")
+        else:
+            response = redact_secrets(outcome.body)
+        self.journal.record(RecordedRequest(
+            endpoint=found.endpoint, method=request.method, path=request.path, params=found.params,
+            raw_query=query,
+            json=None if request.body is api.NO_BODY else redact_secrets(self.journal.body(request.body, request.body_size)),
+            status=0 if outcome.drop else outcome.status, response=response,
+            key_type=key_type, key=key, door=door, at=self._now(), fault=fault,
+        ))
+
+    # -- the journal and its assertions ---------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request answered, through any front door."""
+        return self.journal.entries()
+
+    def requests_to(self, endpoint: str, **json_subset: Any) -> list[RecordedRequest]:
+        """The recorded requests to ``endpoint`` whose JSON body contains ``json_subset``."""
+        check_endpoint(endpoint)
+        return [
+            r for r in self.journal.entries()
+            if (endpoint == "*" or r.endpoint == endpoint)
+            and all(isinstance(r.json, dict) and key in r.json and r.json[key] == value for key, value in json_subset.items())
+        ]
+
+    def assert_called(self, endpoint: str, times: Optional[int] = None, **json_subset: Any) -> list[RecordedRequest]:
+        """Assert ``endpoint`` was requested (exactly ``times`` times if given)
+        with a JSON body containing ``json_subset``; returns the matches."""
+        matches = self.requests_to(endpoint, **json_subset)
+        if (times is None and not matches) or (times is not None and len(matches) != times):
+            wanted = "at least once" if times is None else f"{times} time(s)"
+            subset = f" with json containing {redact_secrets(json_subset)!r}" if json_subset else ""
+            raise AssertionError(
+                f"expected {endpoint} to be called {wanted}{subset}, it was called {len(matches)} time(s).\n"
+                + self._nearest_requests(endpoint)
+            )
+        return matches
+
+    def assert_not_called(self, endpoint: str, **json_subset: Any) -> None:
+        matches = self.requests_to(endpoint, **json_subset)
+        if matches:
+            raise AssertionError(
+                f"expected no {endpoint} request, got {len(matches)}:\n"
+                + "\n".join(f"  {r.describe()}" for r in matches)
+            )
+
+    def _nearest_requests(self, endpoint: str, limit: int = 10) -> str:
+        entries = self.journal.entries()
+        if not entries:
+            return "No request reached the fake at all (is the app pointed at it? see radist_fake.url / .transport)."
+        same = [r for r in entries if r.endpoint == endpoint]
+        shown = (same or entries)[-limit:]
+        title = f"Requests to {endpoint}" if same else "Requests that did happen"
+        return f"{title} (last {len(shown)} of {len(same or entries)}):\n" + "\n".join(f"  {r.describe()}" for r in shown)
+
+    # -- strict mode -----------------------------------------------------------
+
+    @property
+    def problems(self) -> list[str]:
+        """Unroutable requests and internal errors seen so far."""
+        with self._problems_lock:
+            return list(self._problems)
+
+    def report_problem(self, message: str) -> None:
+        with self._problems_lock:
+            self._problems.append(message)
+
+    def check(self) -> None:
+        """Raise :class:`RadistFakeProblem` if a strict target saw problems."""
+        problems = self.problems
+        if problems:
+            raise RadistFakeProblem(
+                f"the Radist {'forwarder' if self.live else 'fake'} saw {len(problems)} problem(s) during this test:\n"
+                + "\n".join(f"  - {p}" for p in problems)
+                + "\n(mark the test with @pytest.mark.radist(strict=False) to allow this)"
+            )
+
+    def _forget(self) -> None:
+        """Forget the journal and the problems seen."""
+        self.journal.clear()
+        with self._problems_lock:
+            self._problems.clear()
+
+    # -- front doors ----------------------------------------------------------
+
+    @property
+    def transport(self) -> InProcessTransport:
+        """A transport for ``RadistServerClient(transport=...)``: no socket."""
+        if self._transport is None:
+            from .doors.transport import InProcessTransport
+
+            self._transport = InProcessTransport(self)
+        return self._transport
+
+    def client(self, **overrides: Any) -> Any:
+        """A ``radist_server.RadistServerClient`` wired to this target in
+        process (pass ``api_base_url=self.url`` ... to go over HTTP)."""
+        from .doors.sdk import make_client
+
+        return make_client(self, **overrides)
+
+    def requests_adapter(self) -> Any:
+        """A ``requests`` transport adapter answering in process; mount it on
+        a ``requests.Session`` (needs ``requests``)."""
+        from .doors.requests_adapter import RadistAdapter
+
+        return RadistAdapter(self)
+
+    def httpx_transport(self) -> Any:
+        """An httpx transport answering in process, for
+        ``httpx.Client(transport=...)`` and ``httpx.AsyncClient(transport=...)``
+        alike (needs ``httpx``)."""
+        try:
+            from .doors.httpx_transport import RadistHttpxTransport
+        except ImportError as exc:
+            raise ImportError(f"httpx_transport() needs httpx: pip install 'pytest-radist[httpx]' ({exc})") from None
+        return RadistHttpxTransport(self)
+
+    @property
+    def url(self) -> str:
+        """Base URL of the loopback HTTP server (started on first use)."""
+        if self._server is None:
+            from .doors.server import LoopbackServer
+
+            self._server = LoopbackServer(self)
+            self._owns_server = True
+        return self._server.url
+
+    def serve_on(self, server: LoopbackServer) -> None:
+        """Answer the requests of a shared ``server`` (the pytest plugin's)."""
+        server.target = self
+        self._server = server
+        self._owns_server = False
+
+    def close(self) -> None:
+        """Stop the loopback server if this target started it."""
+        if self._server is not None and self._owns_server:
+            self._server.stop()
+        self._server = None
+
+    def __enter__(self: _Target) -> _Target:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
