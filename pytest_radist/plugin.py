@@ -7,15 +7,18 @@ nothing heavy at module level.
 
 from __future__ import annotations
 
+import os
 import random
-from contextlib import contextmanager, nullcontext
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Optional
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, NoReturn, Optional, cast
 
 import pytest
 
 if TYPE_CHECKING:
     from .doors.server import LoopbackServer
     from .fake import RadistFake
+    from .live import LiveCredentials, RadistLive
+    from .target import RadistTarget
 
 
 def _optional_float(text: str) -> Optional[float]:
@@ -62,7 +65,14 @@ MARKER_ONLY = (
     "secret_cors", "control_origins", "allowed_hosts", "journal_limit", "journal_body_limit", "control_token",
 )
 
+#: Marker settings that still mean something in live mode; any other
+#: configures the fake, so a test that sets one is skipped in live mode.
+LIVE_SETTINGS = ("seed", "strict", "guard", "journal_limit", "journal_body_limit")
+#: The marker of tests that only make sense against the fake: not run in live mode.
+FAKE_ONLY_MARKER = "radist_fake_only"
+
 _SEED_KEY = pytest.StashKey[int]()
+_LIVE_KEY = pytest.StashKey[Optional["LiveCredentials"]]()
 #: The seed pytest-randomly hands its seeders before each test, if it runs.
 _randomly_seed: Optional[int] = None
 
@@ -80,10 +90,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         flag = "--radist-" + name.replace("_", "-")
         group.addoption(flag, dest=f"radist_{name}", default=None, metavar=name.upper(), help=help_text)
         parser.addini(f"radist_{name}", help_text, default=None)
+    group.addoption(
+        "--radist-live", dest="radist_live", action="store_true", default=None,
+        help="run the radist fixtures against a real Radist (RADIST_KEY, RADIST_PROJECT_ID, RADIST_PUBLIC_KEY, "
+             "RADIST_API_BASE_URL): doors forward, controls only the fake has skip the test",
+    )
+    parser.addini("radist_live", "run the radist fixtures against a real Radist (see --radist-live)", type="bool", default=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     fake_settings(config, {})  # a bad --radist-* value is one usage error now, not one per test
+    config.stash[_LIVE_KEY] = _live_credentials(config)
+    config.addinivalue_line(
+        "markers",
+        f"{FAKE_ONLY_MARKER}: the test needs the fake (its controls or state); live mode (--radist-live) does not run it",
+    )
     config.addinivalue_line(
         "markers",
         "radist(**settings): configure this test's radist_fake: seed, project_id, secret_key, "
@@ -91,6 +112,34 @@ def pytest_configure(config: pytest.Config) -> None:
         "room_participant_cap, public_base_url, realtime, strict, allowed_origins, secret_cors, "
         "control_origins, allowed_hosts, journal_limit, journal_body_limit, guard",
     )
+
+
+def _live_credentials(config: pytest.Config) -> Optional[LiveCredentials]:
+    """The credentials of live mode, or ``None`` when the fake is used."""
+    if not (config.getoption("radist_live") or config.getini("radist_live")):
+        return None
+    from .live import LiveCredentials, MissingCredentials
+
+    try:
+        return LiveCredentials.from_env(os.environ)
+    except MissingCredentials as exc:
+        raise pytest.UsageError(f"--radist-live / radist_live: {exc}") from None
+
+
+def pytest_report_header(config: pytest.Config) -> Optional[str]:
+    credentials = config.stash.get(_LIVE_KEY, None)
+    if credentials is None:
+        return None
+    return f"radist: live mode against {credentials.base_url} (project {credentials.project_id}); fake-only tests are not run"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash.get(_LIVE_KEY, None) is None:
+        return
+    fake_only = [item for item in items if item.get_closest_marker(FAKE_ONLY_MARKER)]
+    if fake_only:
+        config.hook.pytest_deselected(items=fake_only)
+        items[:] = [item for item in items if not item.get_closest_marker(FAKE_ONLY_MARKER)]
 
 
 def fake_settings(config: pytest.Config, marker_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -125,10 +174,28 @@ def radist_server() -> Iterator[LoopbackServer]:
 
 
 @contextmanager
-def _serving(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[RadistFake]:
-    """A new fake, served by ``server`` until the block ends, then checked;
-    the production guard is on meanwhile unless ``guard=False``. Whatever
-    the server served before is restored."""
+def _serving(server: LoopbackServer, target: RadistTarget, guard: AbstractContextManager[Any]) -> Iterator[None]:
+    """``target`` answers ``server``'s requests until the block ends, with
+    ``guard`` on meanwhile; then it is checked. Whatever the server served
+    before is restored; in live mode the spaces the test made are deleted."""
+    previous = server.target
+    target.serve_on(server)
+    with guard:
+        try:
+            yield
+        finally:
+            server.target = previous
+            if target.live:
+                cast("RadistLive", target).clean_up()
+    problems = _problems(target)
+    if problems:
+        pytest.fail(problems, pytrace=False)
+
+
+@contextmanager
+def _serving_fake(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[RadistFake]:
+    """A new fake, served by ``server``; the production guard is on
+    meanwhile unless ``guard=False``."""
     from .controls.guard import GUARD
     from .fake import RadistFake
     from .model.clock import Clock
@@ -138,27 +205,41 @@ def _serving(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[Radis
         settings["clock"] = Clock(realtime=True)
     guard = GUARD if settings.pop("guard", True) else nullcontext()
     fake = RadistFake(**settings)
-    previous = server.target
-    fake.serve_on(server)
-    with guard:
-        try:
-            yield fake
-        finally:
-            server.target = previous
-    problems = _problems(fake)
-    if problems:
-        pytest.fail(problems, pytrace=False)
+    with _serving(server, fake, guard):
+        yield fake
 
 
-def _problems(fake: RadistFake) -> Optional[str]:
-    """What a strict fake saw, as one message (``None`` if nothing). Read
-    here, not in an ``except`` block, so pytest prints it once."""
-    from .fake import RadistFakeProblem
+def _skip(message: str) -> NoReturn:
+    """Skip the running test, reported at the test, not at this line."""
+    raise pytest.skip.Exception(message, _use_item_location=True)
 
-    if not fake.strict:
+
+@contextmanager
+def _serving_live(server: LoopbackServer, credentials: LiveCredentials, marker_kwargs: dict[str, Any]) -> Iterator[RadistLive]:
+    """A forwarder to the real service, served by ``server``: a test that
+    configures the fake is skipped; the guard is off."""
+    from .errors import FAKE_ONLY
+    from .live import RadistLive
+
+    needs_fake = sorted(set(marker_kwargs) - set(LIVE_SETTINGS))
+    if needs_fake:
+        shown = ", ".join(f"{name}=..." for name in needs_fake)
+        pytest.skip(FAKE_ONLY.format(control=f"@pytest.mark.radist({shown})"))
+    options = {name: marker_kwargs[name] for name in LIVE_SETTINGS if name in marker_kwargs and name != "guard"}
+    live = RadistLive(credentials, refuse=_skip, **options)
+    with _serving(server, live, nullcontext()):
+        yield live
+
+
+def _problems(target: RadistTarget) -> Optional[str]:
+    """What a strict fake (or forwarder) saw, as one message (``None`` if
+    nothing). Read here, not in an ``except`` block, so pytest prints it once."""
+    from .target import RadistFakeProblem
+
+    if not target.strict:
         return None
     try:
-        fake.check()
+        target.check()
     except RadistFakeProblem as problem:
         return str(problem)
     return None
@@ -167,13 +248,22 @@ def _problems(fake: RadistFake) -> Optional[str]:
 @pytest.fixture
 def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -> Iterator[RadistFake]:
     """A fresh :class:`~pytest_radist.RadistFake` for this test, reachable in
-    process (``.transport``, ``.client()``) and over HTTP (``.url``)."""
+    process (``.transport``, ``.client()``) and over HTTP (``.url``). In
+    live mode, a :class:`~pytest_radist.live.RadistLive` with the same doors
+    and journal, forwarding to the real service."""
     marker = request.node.get_closest_marker("radist")
-    settings = fake_settings(request.config, dict(marker.kwargs) if marker else {})
+    marker_kwargs = dict(marker.kwargs) if marker else {}
+    credentials = request.config.stash.get(_LIVE_KEY, None)
+    if credentials is not None:
+        fake_settings(request.config, marker_kwargs)  # unknown settings are still an error
+        with _serving_live(radist_server, credentials, marker_kwargs) as live:
+            yield cast("RadistFake", live)  # the same doors and journal; what it lacks skips the test
+        return
+    settings = fake_settings(request.config, marker_kwargs)
     if settings.get("seed") is None:
         settings["seed"] = _randomly_seed if _randomly_seed is not None else random.SystemRandom().randrange(2**32)
     request.node.stash[_SEED_KEY] = settings["seed"]
-    with _serving(radist_server, settings) as fake:
+    with _serving_fake(radist_server, settings) as fake:
         yield fake
 
 
@@ -188,11 +278,16 @@ def radist_fake_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., A
     from .doors.server import LoopbackServer
 
     server = LoopbackServer()
+    live = pytestconfig.stash.get(_LIVE_KEY, None) is not None
 
     def new_fake(**settings: Any) -> Any:
+        if live:
+            from .errors import FAKE_ONLY
+
+            pytest.skip(FAKE_ONLY.format(control="radist_fake_factory"))
         merged = fake_settings(pytestconfig, settings)
         merged.setdefault("seed", 0)
-        return _serving(server, merged)
+        return _serving_fake(server, merged)
 
     yield new_fake
     server.stop()
@@ -218,12 +313,13 @@ def radist_client(radist_fake: RadistFake) -> Any:
 
 @pytest.fixture
 def radist_env(radist_fake: RadistFake, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Point ``RADIST_KEY``, ``RADIST_PROJECT_ID`` and ``RADIST_API_BASE_URL``
-    at ``radist_fake`` over loopback HTTP, for code that builds its own client;
-    restored after the test."""
+    """Point ``RADIST_KEY``, ``RADIST_PROJECT_ID``, ``RADIST_PUBLIC_KEY`` and
+    ``RADIST_API_BASE_URL`` at ``radist_fake`` over loopback HTTP, for code
+    that builds its own client; restored after the test."""
     env = {
         "RADIST_KEY": radist_fake.project.secret_key,
         "RADIST_PROJECT_ID": radist_fake.project.id,
+        "RADIST_PUBLIC_KEY": radist_fake.project.public_key,
         "RADIST_API_BASE_URL": radist_fake.url,
     }
     for name, value in env.items():

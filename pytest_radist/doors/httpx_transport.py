@@ -72,11 +72,15 @@ class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._respond(request, outcome, timed_out)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        outcome = self._dispatch(request, await request.aread())
+        import anyio
+
+        content = await request.aread()
+        if self._fake.live:  # forwarding waits on the network: not on the caller's event loop
+            outcome = await anyio.to_thread.run_sync(self._dispatch, request, content)
+        else:
+            outcome = self._dispatch(request, content)
         seconds, timed_out = self._wait(request, outcome)
         if seconds:
-            import anyio
-
             await anyio.sleep(seconds)
         return self._respond(request, outcome, timed_out)
 

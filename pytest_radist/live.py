@@ -1,0 +1,239 @@
+"""Live mode: the fake's front doors, forwarding to a real Radist.
+
+``pytest --radist-live`` hands tests a :class:`RadistLive` instead of a
+:class:`~pytest_radist.RadistFake`. Its doors (SDK transport, ``requests``
+adapter, httpx transport, loopback URL) forward every request to the real
+service and journal it like the fake does, so ``assert_called`` keeps
+working. What only the fake has (fault rules, the clock, simulated peers,
+scenarios, state views, limits) refuses with a message naming the control;
+the plugin turns that into a skip. Spaces a test created are deleted after
+it; calls and rooms cannot be deleted through the API.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Mapping, NoReturn, Optional
+from urllib.parse import quote
+
+from . import errors as E
+from .api import app as api
+from .api import routes
+from .controls.browser import BrowserPolicy
+from .controls.journal import DEFAULT_BODY_LIMIT, Journal
+from .doors.forward import DEFAULT_TIMEOUT, Reply, Unreachable, forward
+from .model.ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX
+from .target import CONTROL_PREFIX, Outcome, RadistTarget
+
+#: The real service, as the SDKs default to it.
+DEFAULT_BASE_URL = "https://radist.tech"
+
+#: What live mode reads from the environment: variable -> what it holds.
+CREDENTIAL_VARIABLES = {
+    "RADIST_KEY": "the project's secret key, rad_sk_...",
+    "RADIST_PROJECT_ID": "the project's id",
+    "RADIST_PUBLIC_KEY": "the project's public key, rad_pk_...",
+}
+
+
+class MissingCredentials(E.RadistFakeError, ValueError):
+    """Live mode was asked for without the credentials it needs."""
+
+
+@dataclass(frozen=True)
+class LiveCredentials:
+    """Where a real Radist is and how to call it."""
+
+    project_id: str
+    secret_key: str = field(repr=False)
+    public_key: str = field(repr=False)
+    base_url: str = DEFAULT_BASE_URL
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> LiveCredentials:
+        """Read ``RADIST_KEY``, ``RADIST_PROJECT_ID``, ``RADIST_PUBLIC_KEY``
+        and ``RADIST_API_BASE_URL`` (default the real service). Raises
+        :class:`MissingCredentials` naming every variable that is missing."""
+        missing = [f"{name} ({what})" for name, what in CREDENTIAL_VARIABLES.items() if not environ.get(name, "").strip()]
+        if missing:
+            raise MissingCredentials(f"set {'; '.join(missing)} in the environment (RADIST_API_BASE_URL defaults to {DEFAULT_BASE_URL})")
+        base_url = environ.get("RADIST_API_BASE_URL", "").strip().rstrip("/") or DEFAULT_BASE_URL
+        if not base_url.startswith(("http://", "https://")):
+            raise MissingCredentials(f"RADIST_API_BASE_URL must be an http:// or https:// URL, got {base_url!r}")
+        return cls(environ["RADIST_PROJECT_ID"].strip(), environ["RADIST_KEY"].strip(), environ["RADIST_PUBLIC_KEY"].strip(), base_url)
+
+
+def _raise_fake_only(message: str) -> NoReturn:
+    raise E.FakeOnly(message)
+
+
+@lru_cache(maxsize=None)
+def fake_only_controls() -> dict[str, str]:
+    """Every public name of :class:`RadistFake` that live mode lacks, as a
+    skip reason names it (``fail()``, ``clock``)."""
+    from .fake import RadistFake
+
+    names = {n for n in dir(RadistFake) if not n.startswith("_")} | set(RadistFake.__annotations__)
+    names -= {n for n in dir(RadistLive) if not n.startswith("_")}
+    return {n: f"{n}()" if inspect.isfunction(inspect.getattr_static(RadistFake, n, None)) else n for n in sorted(names)}
+
+
+class LiveProject:
+    """The project live mode calls: its id and keys. The fake's project
+    views (calls, spaces, limits) refuse, like the fake's other controls."""
+
+    def __init__(self, credentials: LiveCredentials, refuse: Callable[[str], NoReturn]) -> None:
+        self.id = credentials.project_id
+        self.secret_key = credentials.secret_key
+        self.public_key = credentials.public_key
+        self.secret_keys = [credentials.secret_key]
+        self._refuse = refuse
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        self._refuse(E.FAKE_ONLY.format(control=f"project.{name}"))
+
+    def __repr__(self) -> str:
+        return f"<LiveProject {self.id!r}>"
+
+
+class RadistLive(RadistTarget):
+    """The fake's doors and journal in front of a real Radist.
+
+    ``refuse(message)`` is called when a test uses a control only the fake
+    has; the default raises :class:`~pytest_radist.errors.FakeOnly`, the
+    plugin skips the test instead."""
+
+    live = True
+
+    def __init__(
+        self,
+        credentials: LiveCredentials,
+        *,
+        seed: Optional[int] = None,
+        strict: bool = True,
+        journal_limit: Optional[int] = None,
+        journal_body_limit: Optional[int] = DEFAULT_BODY_LIMIT,
+        timeout: float = DEFAULT_TIMEOUT,
+        refuse: Optional[Callable[[str], NoReturn]] = None,
+    ) -> None:
+        super().__init__(
+            seed=random.SystemRandom().randrange(2**32) if seed is None else seed, strict=strict,
+            journal=Journal(journal_limit, journal_body_limit),
+            browser=BrowserPolicy.build(None, False, None, None, None),
+        )
+        self.credentials = credentials
+        #: Where requests are forwarded.
+        self.base_url = credentials.base_url
+        self.timeout = timeout
+        self._refuse = refuse or _raise_fake_only
+        self.project = LiveProject(credentials, self._refuse)
+        self._spaces_made: list[tuple[str, Optional[str]]] = []  # (delete path, authorization)
+        self._spaces_lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        """A control only the fake has: refuse, naming it."""
+        if not name.startswith("_") and name in fake_only_controls():
+            self._refuse(E.FAKE_ONLY.format(control=fake_only_controls()[name]))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    # -- the request cycle ------------------------------------------------------
+
+    def dispatch(self, request: api.ApiRequest, door: str) -> Outcome:
+        """Forward one request to the real service and journal it. The
+        control plane and signaling sockets are not forwarded."""
+        if request.path.startswith(CONTROL_PREFIX):
+            return Outcome(404, {"error": E.LIVE_NO_CONTROL_PLANE})
+        found = routes.match(request.method, request.path)
+        if request.websocket or (found.route is not None and found.route.key == "socket"):
+            outcome = Outcome(501, {"error": E.LIVE_NO_SOCKETS, "reason": "live"})
+        else:
+            outcome = self._forward(request)
+        self._record(request, found, outcome, door=door, key_type=_key_type(request.authorization, outcome.status))
+        if found.endpoint == "create_space" and outcome.status == 200 and isinstance(outcome.body, dict):
+            self._remember_space(request, outcome.body)
+        return outcome
+
+    def _forward(self, request: api.ApiRequest) -> Outcome:
+        path = request.path + (f"?{request.query}" if request.query else "")
+        try:
+            reply = forward(
+                self.base_url, request.method, path, authorization=request.authorization,
+                body=_body_bytes(request), timeout=self.timeout,
+            )
+        except Unreachable as exc:
+            message = E.LIVE_UNREACHABLE.format(url=self.base_url, reason=exc)
+            self.report_problem(message)
+            return Outcome(502, {"error": message})
+        return _outcome(reply)
+
+    def _now(self) -> float:
+        return time.time()
+
+    # -- clean-up ---------------------------------------------------------------
+
+    def _remember_space(self, request: api.ApiRequest, body: dict[str, Any]) -> None:
+        space = body.get("space")
+        if isinstance(space, dict) and isinstance(space.get("id"), str):
+            path = request.path.rstrip("/") + "/" + quote(space["id"], safe="")
+            with self._spaces_lock:
+                self._spaces_made.append((path, request.authorization))
+
+    def clean_up(self) -> None:
+        """Delete the spaces created through these doors (a space already
+        deleted is fine). A space that could not be deleted is a problem:
+        strict mode fails the test, naming it."""
+        with self._spaces_lock:
+            made, self._spaces_made = self._spaces_made, []
+        for path, authorization in made:
+            try:
+                reply = forward(self.base_url, "DELETE", path, authorization=authorization, timeout=self.timeout)
+            except Unreachable as exc:
+                self.report_problem(f"live mode: could not delete the space at {path}: {exc}")
+                continue
+            if reply.status not in (200, 404):
+                error = reply.json.get("error") if isinstance(reply.json, dict) else reply.raw[:200].decode("utf-8", "replace")
+                self.report_problem(f"live mode: could not delete the space at {path}: {reply.status} {error}")
+
+    def reset(self, *, state: bool = False, seed: Optional[int] = None) -> None:
+        """Forget the journal and problems; a state reset needs the fake."""
+        if state or seed is not None:
+            self._refuse(E.FAKE_ONLY.format(control="reset(state=True)"))
+        self._forget()
+
+    def __repr__(self) -> str:
+        return f"<RadistLive {self.base_url} project={self.project.id!r}>"
+
+
+def _body_bytes(request: api.ApiRequest) -> Optional[bytes]:
+    if request.raw_body is not None:
+        return request.raw_body or None
+    if request.body is api.NO_BODY or request.body is api.INVALID_JSON:
+        return None
+    return json.dumps(request.body).encode()
+
+
+def _outcome(reply: Reply) -> Outcome:
+    """A forwarded answer as a door sends it: JSON objects as they are,
+    anything else byte for byte with its own content type."""
+    body = reply.json
+    if isinstance(body, dict):
+        return Outcome(reply.status, body)
+    return Outcome(reply.status, None, raw=reply.raw, headers={"Content-Type": reply.content_type or "application/octet-stream"})
+
+
+def _key_type(authorization: Optional[str], status: int) -> Optional[str]:
+    """The kind of key that was accepted (the service said anything but 401)."""
+    key = api.bearer(authorization)
+    if key is None or status == 401:
+        return None
+    if key.startswith(SECRET_KEY_PREFIX):
+        return "secret"
+    return "public" if key.startswith(PUBLIC_KEY_PREFIX) else None
