@@ -105,7 +105,8 @@ def build_parser(environ: Optional[Mapping[str, str]] = None) -> argparse.Argume
     parser = _Parser(
         prog="radist-fake",
         description="Serve a stateful fake of the Radist API over HTTP and WebSockets, for clients in any language. "
-                    "Every option can also be set as RADIST_FAKE_<OPTION> in the environment.",
+                    "Every option can also be set as RADIST_FAKE_<OPTION> in the environment. "
+                    "'radist-fake verify --help': check the fake against a real Radist.",
     )
     for flag, parse, default, help_text in OPTIONS:
         name, dest = env_name(flag), flag[2:].replace("-", "_")
@@ -139,6 +140,11 @@ def _named(parse: Any, flag: str) -> Any:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["verify"]:  # radist-fake verify: the conformance run
+        from ..verify.command import main as verify
+
+        return verify(argv[1:])
     args = build_parser().parse_args(argv)
     from ..fake import RadistFake
     from ..model.clock import Clock

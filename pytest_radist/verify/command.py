@@ -1,0 +1,100 @@
+"""``radist-fake verify``: the conformance run from the command line.
+
+Exit status: 0 when the target follows every documented rule checked (its
+refuted assumptions are listed), 1 when it disagrees with a documented one,
+2 when the run could not be made (missing or refused credentials, an
+unreachable target, an answer that is not a Radist API): one line on
+stderr, and no report, so nothing partial passes for complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn, Optional, Sequence
+
+from ..doors.forward import DEFAULT_TIMEOUT
+from ..live import LiveCredentials, MissingCredentials
+
+DEFAULT_REPORT = "radist-verify.json"
+#: flag -> environment variable it defaults to
+_CREDENTIAL_FLAGS = {
+    "--base-url": "RADIST_API_BASE_URL",
+    "--project-id": "RADIST_PROJECT_ID",
+    "--key": "RADIST_KEY",
+    "--public-key": "RADIST_PUBLIC_KEY",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"radist-fake verify: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="radist-fake verify",
+        description="Check that pytest-radist's fake behaves like a Radist service: run the same requests against "
+                    "the target and an in-process fake and compare status, error message, fields and documented "
+                    "rules. Makes two calls and a room (the API cannot delete them) and a few spaces (deleted).",
+    )
+    for flag, variable in _CREDENTIAL_FLAGS.items():
+        parser.add_argument(flag, metavar="VALUE", help=f"default: ${variable}" + (" or https://radist.tech" if flag == "--base-url" else ""))
+    parser.add_argument("--report", metavar="PATH", default=DEFAULT_REPORT, help=f"where the JSON report goes (default: {DEFAULT_REPORT}; - for stdout)")
+    parser.add_argument("--upstream", metavar="PATH", help="also write a Markdown issue body listing what the target refuted")
+    parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=DEFAULT_TIMEOUT, help=f"per request (default: {DEFAULT_TIMEOUT:g})")
+    return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    environ = dict(os.environ)
+    for flag, variable in _CREDENTIAL_FLAGS.items():
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is not None:
+            environ[variable] = value
+    try:
+        credentials = LiveCredentials.from_env(environ)
+    except MissingCredentials as exc:
+        return _fail(f"{exc} (or pass --key, --project-id, --public-key, --base-url)")
+
+    from .report import closing, table, upstream_issue
+    from .run import VerifyError, run
+
+    print(f"radist-fake verify: checking {credentials.base_url} (project {credentials.project_id}) against the fake...", flush=True)
+    try:
+        report = run(credentials, timeout=args.timeout)
+    except VerifyError as exc:
+        return _fail(str(exc))
+    text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    try:
+        if args.report == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.report).write_text(text, encoding="utf-8")
+        if args.upstream:
+            Path(args.upstream).write_text(upstream_issue(report), encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"cannot write the report: {exc}")
+    output = sys.stderr if args.report == "-" else sys.stdout
+    print(table(report), file=output)
+    print(closing(report, "stdout" if args.report == "-" else args.report), file=output, flush=True)
+    return report.exit_status
+
+
+def _fail(message: str) -> int:
+    print(f"radist-fake verify: {message}", file=sys.stderr, flush=True)
+    return 2
