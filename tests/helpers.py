@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json as jsonlib
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from typing import Any, Optional
@@ -62,3 +64,15 @@ def raw(
 
 def calls_path(fake: RadistFake, project_id: Optional[str] = None) -> str:
     return f"/api/v1/projects/{project_id or fake.project.id}/calls"
+
+
+def start_radist_fake(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """``radist-fake --port 0 ARGS`` as a process, and the settings it printed."""
+    from pytest_radist.doors.cli import read_banner
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    return process, read_banner(process.stdout)

@@ -12,16 +12,10 @@ import urllib.request
 
 import pytest
 
-from pytest_radist.doors.cli import build_parser, read_banner
+from pytest_radist.doors.cli import build_parser
 
 
-def _start_cli(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    assert process.stdout is not None
-    return process, read_banner(process.stdout)
+from .helpers import start_radist_fake as _start_cli
 
 
 def test_radist_fake_serves_prints_credentials_and_stops_on_ctrl_c() -> None:

@@ -91,6 +91,7 @@ def forward(
         reason = getattr(exc, "reason", None) or exc
         raise Unreachable(f"{type(reason).__name__}: {reason}" if not str(reason).strip() else str(reason)) from None
     except http.client.HTTPException as exc:  # the other end does not speak HTTP
-        raise Unreachable(f"the answer is not HTTP ({type(exc).__name__}: {exc})") from None
+        first = str(exc.args[0] if exc.args else "")[:40]
+        raise Unreachable(f"it answered something that is not HTTP ({type(exc).__name__}: {first!r})") from None
     except OSError as exc:
         raise Unreachable(str(exc) or type(exc).__name__) from None

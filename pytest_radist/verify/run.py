@@ -148,7 +148,7 @@ def _preflight(target: Session) -> None:
     try:
         listed = target.send("GET", target.project_path("/calls"), query="limit=1")
     except Unreachable as exc:
-        raise VerifyError(f"cannot reach {url}: {exc}") from None
+        raise VerifyError(f"cannot talk to {url}: {exc}") from None
     if not listed.is_json:
         raise VerifyError(
             f"{url} answered {listed.status} with {listed.content_type or 'no content type'}, not JSON: "
@@ -167,6 +167,6 @@ def _preflight(target: Session) -> None:
     try:
         minted = target.send("POST", f"/p2p/calls/{UNKNOWN_ID}/token", auth="public")
     except Unreachable as exc:
-        raise VerifyError(f"cannot reach {url}: {exc}") from None
+        raise VerifyError(f"cannot talk to {url}: {exc}") from None
     if minted.status == 401:
         raise VerifyError(f"{url} refused the public key (401 {error_of(minted)}): check RADIST_PUBLIC_KEY")

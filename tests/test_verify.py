@@ -1,0 +1,256 @@
+"""``radist-fake verify`` against stand-ins: a faithful one (a radist-fake
+process), deliberately different ones (a pytest-httpserver app that answers
+a few checks its own way), and broken ones (unreachable, HTML, garbage,
+refused credentials, a target that dies mid-run)."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pytest_radist import RadistFake
+from pytest_radist.api import routes
+from pytest_radist.api.app import ApiRequest, parse_body
+from pytest_radist.target import Outcome
+from pytest_radist.verify import CHECKS
+from pytest_radist.verify.command import main as verify
+
+from .helpers import start_radist_fake
+
+#: A change to one answer: (the request, the fake's outcome) -> the stand-in's.
+Deviation = Callable[[ApiRequest, Outcome], Outcome]
+
+
+def private_call_message(request: ApiRequest, outcome: Outcome) -> Outcome:
+    """Another 403 message on the public mint of a private call."""
+    if outcome.status == 403:
+        return Outcome(403, {"error": "This call is private."})
+    return outcome
+
+
+def no_clamp(request: ApiRequest, outcome: Outcome) -> Outcome:
+    """A limit above 100 is echoed, not clamped."""
+    asked = dict(p.split("=", 1) for p in request.query.split("&") if "=" in p).get("limit")
+    if routes.match(request.method, request.path).endpoint == "list_calls" and outcome.status == 200 and asked and asked.isdigit():
+        assert outcome.body is not None
+        return Outcome(200, {**outcome.body, "limit": int(asked)})
+    return outcome
+
+
+def underscore_slugs(request: ApiRequest, outcome: Outcome) -> Outcome:
+    """Slugs derived from names join words with ``_``, not ``-``."""
+    if routes.match(request.method, request.path).endpoint == "create_space" and outcome.status == 200:
+        assert outcome.body is not None
+        text = json.dumps(outcome.body)
+        slug = outcome.body["space"]["slug"]
+        return Outcome(200, json.loads(text.replace(f'"{slug}"', f'"{slug.replace("-", "_")}"').replace(f"/s/{slug}", f"/s/{slug.replace('-', '_')}")))
+    return outcome
+
+
+def other_missing_bearer(request: ApiRequest, outcome: Outcome) -> Outcome:
+    """A documented message changed: this is a [doc] disagreement."""
+    if outcome.body == {"error": "Missing bearer token."}:
+        return Outcome(401, {"error": "Unauthorized"})
+    return outcome
+
+
+@pytest.fixture
+def standin(httpserver: HTTPServer) -> Iterator[Callable[..., RadistFake]]:
+    """``standin(*deviations)``: a pytest-httpserver app answering from an
+    in-process fake, each answer passed through the deviations."""
+    def serve(*deviations: Deviation, fake: Optional[RadistFake] = None) -> RadistFake:
+        fake = fake or RadistFake(seed=5)
+
+        def handle(request: Request) -> Response:
+            path, _, query = request.environ["REQUEST_URI"].partition("?")
+            body = request.get_data()
+            api_request = ApiRequest(request.method, path, query, request.headers.get("Authorization"), parse_body(body), raw_body=body)
+            outcome = fake.dispatch(api_request, door="http")
+            for deviation in deviations:
+                outcome = deviation(api_request, outcome)
+            return Response(json.dumps(outcome.body), status=outcome.status, content_type="application/json")
+
+        httpserver.expect_request(re.compile(".*")).respond_with_handler(handle)
+        return fake
+
+    yield serve
+
+
+def credentials_of(fake: RadistFake) -> dict[str, str]:
+    return {
+        "RADIST_KEY": fake.project.secret_key, "RADIST_PROJECT_ID": fake.project.id,
+        "RADIST_PUBLIC_KEY": fake.project.public_key,
+    }
+
+
+@pytest.fixture
+def run_verify(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, Optional[dict[str, Any]], str, str]]:
+    """``run_verify(base_url, env, *args)`` -> (exit status, JSON report or None, stdout, stderr)."""
+    for name in ("RADIST_KEY", "RADIST_PROJECT_ID", "RADIST_PUBLIC_KEY", "RADIST_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(base_url: Optional[str], env: dict[str, str], *args: str) -> tuple[int, Optional[dict[str, Any]], str, str]:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        report = tmp_path / "report.json"
+        report.unlink(missing_ok=True)
+        status = verify([*(["--base-url", base_url] if base_url else []), "--report", str(report), "--timeout", "5", *args])
+        out, err = capsys.readouterr()
+        return status, json.loads(report.read_text()) if report.exists() else None, out, err
+
+    return run
+
+
+def test_a_faithful_target_agrees_on_every_check(standin: Callable[..., RadistFake], httpserver: HTTPServer, run_verify: Any) -> None:
+    fake = standin()
+    status, report, out, _ = run_verify(httpserver.url_for(""), credentials_of(fake))
+    assert status == 0
+    assert report["summary"] == {"checks": len(CHECKS), "agree": len(CHECKS), "doc_disagreements": 0, "refuted_assumptions": 0}
+    assert f"{len(CHECKS)} of {len(CHECKS)} checks agree" in out
+    assert not fake.spaces, "the spaces verify made are deleted"
+    assert report["made_on_target"] == {"calls": 2, "rooms": 1, "spaces": 4}
+
+
+def test_a_different_standin_refutes_exactly_the_assumptions_it_breaks(
+    standin: Callable[..., RadistFake], httpserver: HTTPServer, run_verify: Any, tmp_path: Path,
+) -> None:
+    fake = standin(private_call_message, no_clamp, underscore_slugs)
+    upstream = tmp_path / "issue.md"
+    status, report, out, _ = run_verify(httpserver.url_for(""), credentials_of(fake), "--upstream", str(upstream))
+    refuted = {
+        "mint_call_token_public.private.message", "list_calls.limit_clamped",
+        "create_space.slug_from_name", "create_space.slug_clash",
+    }
+    assert status == 0, "only assumptions differ: nothing documented"
+    assert set(report["refuted_assumptions"]) == refuted
+    assert report["doc_disagreements"] == []
+    disagreeing = {c["name"] for c in report["checks"] if not c["agree"]}
+    assert disagreeing == refuted
+    by_name = {c["name"]: c for c in report["checks"]}
+    assert by_name["mint_call_token_public.private.message"]["differences"] == [
+        'error: target "This call is private.", fake "Call is private."'
+    ]
+    assert by_name["list_calls.limit_clamped"]["target"]["limit"] == 1000
+    assert by_name["create_space.slug_clash"]["target"]["suffix"] == "_2"
+    assert "Assumptions of the fake the target refuted:" in out and "Documented behaviour" not in out
+    assert "| `list_calls.limit_clamped` | [fake] radist-api.md §3 list_calls |" in upstream.read_text()
+    assert fake.project.secret_key not in upstream.read_text() + json.dumps(report)
+    assert not fake.spaces
+
+
+def test_a_documented_disagreement_exits_1(standin: Callable[..., RadistFake], httpserver: HTTPServer, run_verify: Any) -> None:
+    fake = standin(other_missing_bearer)
+    status, report, out, _ = run_verify(httpserver.url_for(""), credentials_of(fake))
+    assert status == 1
+    assert set(report["doc_disagreements"]) == {"auth.missing_bearer", "auth.not_bearer"}
+    assert report["refuted_assumptions"] == []
+    assert "Documented behaviour the target does not follow (exit status 1):" in out
+
+
+def test_radist_fake_verify_agrees_with_a_radist_fake_process(tmp_path: Path) -> None:
+    process, settings = start_radist_fake()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest_radist.doors.cli", "verify", "--report", str(tmp_path / "r.json")],
+            capture_output=True, text=True, timeout=60, env={**settings, "PATH": "/usr/bin:/bin"},
+        )
+    finally:
+        process.terminate()
+        process.wait(5)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["summary"]["agree"] == len(CHECKS) and report["target"] == settings["RADIST_API_BASE_URL"]
+    assert re.search(r"^check\s+source\s+target\s+fake\s+agree$", result.stdout, re.M)
+
+
+# -- bad input: one line, exit status 2, no traceback, no report ---------------------
+
+
+def _one_line_error(status: int, report: Optional[dict[str, Any]], err: str) -> str:
+    assert status == 2 and report is None
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err.strip()
+
+
+def test_missing_credentials_name_every_missing_variable(run_verify: Any) -> None:
+    status, report, _, err = run_verify(None, {"RADIST_KEY": "rad_sk_x"})
+    line = _one_line_error(status, report, err)
+    assert "RADIST_PROJECT_ID" in line and "RADIST_PUBLIC_KEY" in line and "RADIST_KEY (" not in line
+
+
+def test_an_unreachable_target(run_verify: Any) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed when the block ends: nobody listens there
+    status, report, _, err = run_verify(f"http://127.0.0.1:{port}", credentials_of(RadistFake(seed=1)))
+    line = _one_line_error(status, report, err)
+    assert "cannot talk to http://127.0.0.1:" in line and "refused" in line
+
+
+def test_a_target_answering_html(httpserver: HTTPServer, run_verify: Any) -> None:
+    httpserver.expect_request(re.compile(".*")).respond_with_data("<html>Welcome</html>", content_type="text/html")
+    status, report, _, err = run_verify(httpserver.url_for(""), credentials_of(RadistFake(seed=1)))
+    assert "answered 200 with text/html, not JSON" in _one_line_error(status, report, err)
+
+
+def test_a_target_answering_garbage(run_verify: Any) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def answer_garbage() -> None:
+        try:
+            connection, _ = listener.accept()
+        except OSError:
+            return
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"\x00\x01garbage, not HTTP\r\n\r\n")
+
+    thread = threading.Thread(target=answer_garbage, daemon=True)
+    thread.start()
+    try:
+        status, report, _, err = run_verify(f"http://127.0.0.1:{listener.getsockname()[1]}", credentials_of(RadistFake(seed=1)))
+    finally:
+        listener.close()
+        thread.join(5)
+    assert "answered something that is not HTTP" in _one_line_error(status, report, err)
+
+
+def test_a_wrong_secret_key(standin: Callable[..., RadistFake], httpserver: HTTPServer, run_verify: Any) -> None:
+    fake = standin()
+    status, report, _, err = run_verify(httpserver.url_for(""), {**credentials_of(fake), "RADIST_KEY": "rad_sk_wrong"})
+    line = _one_line_error(status, report, err)
+    assert "refused the secret key" in line and "check RADIST_KEY and RADIST_PROJECT_ID" in line
+
+
+def test_a_wrong_public_key(standin: Callable[..., RadistFake], httpserver: HTTPServer, run_verify: Any) -> None:
+    fake = standin()
+    status, report, _, err = run_verify(httpserver.url_for(""), {**credentials_of(fake), "RADIST_PUBLIC_KEY": "rad_pk_wrong"})
+    assert "check RADIST_PUBLIC_KEY" in _one_line_error(status, report, err)
+
+
+def test_a_target_that_dies_mid_run_leaves_no_report_and_no_spaces(run_verify: Any) -> None:
+    with RadistFake(seed=2) as fake:
+        fake.fail("rotate_space_host_token", drop=True, times=None)  # after the spaces are made
+        status, report, _, err = run_verify(fake.url, credentials_of(fake))
+        line = _one_line_error(status, report, err)
+        assert "stopped answering during check rotate_space_host_token" in line and "no report written" in line
+        assert not fake.spaces, "the spaces made before are deleted"
+        fake.assert_called("delete_space")
+
+
+def test_a_bad_option_is_one_line(run_verify: Any) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        verify(["--timeout", "soon"])
+    assert exit_info.value.code == 2
