@@ -224,7 +224,7 @@ def _serving_live(server: LoopbackServer, credentials: LiveCredentials, marker_k
     needs_fake = sorted(set(marker_kwargs) - set(LIVE_SETTINGS))
     if needs_fake:
         shown = ", ".join(f"{name}=..." for name in needs_fake)
-        pytest.skip(FAKE_ONLY.format(control=f"@pytest.mark.radist({shown})"))
+        _skip(FAKE_ONLY.format(control=f"@pytest.mark.radist({shown})"))
     options = {name: marker_kwargs[name] for name in LIVE_SETTINGS if name in marker_kwargs and name != "guard"}
     live = RadistLive(credentials, refuse=_skip, **options)
     with _serving(server, live, nullcontext()):
@@ -284,7 +284,7 @@ def radist_fake_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., A
         if live:
             from .errors import FAKE_ONLY
 
-            pytest.skip(FAKE_ONLY.format(control="radist_fake_factory"))
+            _skip(FAKE_ONLY.format(control="radist_fake_factory"))
         merged = fake_settings(pytestconfig, settings)
         merged.setdefault("seed", 0)
         return _serving_fake(server, merged)
