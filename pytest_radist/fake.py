@@ -270,6 +270,7 @@ class RadistFake(RadistTarget):
 
     def make_full_call(self, access_control: str = "public", *, project: Union[Project, str, None] = None) -> Call:
         """A call whose two peers are connected: mints answer 409."""
+        self._check_tokens_usable("make_full_call")
         call = self.make_call(access_control, project=project)
         for token in list(call.tokens):
             self.join(token.value)
@@ -277,11 +278,20 @@ class RadistFake(RadistTarget):
 
     def make_terminated_call(self, access_control: str = "public", *, project: Union[Project, str, None] = None) -> Call:
         """A tombstoned call: mints answer 410 and joins are refused."""
+        self._check_tokens_usable("make_terminated_call")
         call = self.make_call(access_control, project=project)
         self.join(call.tokens[0].value).leave()
         if call.live:  # a reconnect grace is configured: let it run out
             self.clock.advance(self.reconnect_grace)
         return call
+
+    def _check_tokens_usable(self, scenario: str) -> None:
+        """A scenario that joins its call's tokens cannot with a TTL of 0."""
+        if self.token_ttl is not None and self.token_ttl <= 0:
+            raise E.JoinRefused(
+                "expired", f"{scenario}() joins the call's tokens, but the token TTL is {self.token_ttl} s: they expire "
+                "as they are minted. Set the token TTL above 0 (or to none) first.",
+            )
 
     def expire_token(self, token: Union[Token, str]) -> Token:
         """Make one pending token expire now, without moving the clock."""

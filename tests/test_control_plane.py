@@ -62,3 +62,14 @@ def test_bad_control_requests_are_4xx(radist_fake: RadistFake, door: str) -> Non
     assert status == 404 and "POST /_radist/faults" in body["error"]
     assert raw(radist_fake, door, "POST", "/_radist/faults", key=None, body=b"[1]") == (400, {"error": "Invalid JSON body: send a JSON object."})
     assert radist_fake.requests == [] and radist_fake.problems == []  # control traffic is not journaled
+
+
+def test_scenarios_that_join_refuse_a_token_ttl_of_0_with_a_409() -> None:
+    """Found by the stateful Schemathesis run: settings tokenTtl=0, then
+    make_full_call answered 500 (the scenario's own join was refused)."""
+    with RadistFake(seed=1, token_ttl=0) as fake:
+        for scenario in ("make_full_call", "make_terminated_call"):
+            status, body = control(fake, "POST", f"scenarios/{scenario}")
+            assert status == 409, body
+            assert body["error"].startswith(f"{scenario}() joins the call's tokens, but the token TTL is 0")
+        assert fake.problems == []

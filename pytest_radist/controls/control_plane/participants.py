@@ -26,7 +26,7 @@ def token_json(token: Token) -> dict[str, Any]:
             "mintedBy": token.minted_by, "expiresAt": None if expires is None else iso(expires), "peerId": token.peer_id}
 
 
-def _refused(refusal: JoinRefused) -> ControlError:
+def refused(refusal: JoinRefused) -> ControlError:
     return ControlError(409, str(refusal), reason=refusal.reason)
 
 
@@ -34,7 +34,7 @@ def join(fake: RadistFake, given: dict[str, Any]) -> Answer:
     try:
         return 200, peer_json(fake.join(given["token"], public_key=given.get("publicKey")))
     except JoinRefused as refusal:
-        raise _refused(refusal) from None
+        raise refused(refusal) from None
 
 
 def join_space(fake: RadistFake, given: dict[str, Any]) -> Answer:
@@ -44,7 +44,7 @@ def join_space(fake: RadistFake, given: dict[str, Any]) -> Answer:
     except KeyError:
         raise ControlError(404, f'No space with id or slug "{given["spaceId"]}".') from None
     except JoinRefused as refusal:
-        raise _refused(refusal) from None
+        raise refused(refusal) from None
     return 200, peer_json(peer)
 
 
@@ -72,7 +72,7 @@ def reconnect(fake: RadistFake, given: dict[str, Any]) -> Answer:
     try:
         peer.reconnect(given.get("reconnectToken"))
     except JoinRefused as refusal:
-        raise _refused(refusal) from None
+        raise refused(refusal) from None
     return 200, peer_json(peer)
 
 

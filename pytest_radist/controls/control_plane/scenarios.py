@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...errors import JoinRefused
 from ...model.clock import iso
 from ...model.entities import Call, Room
-from .participants import token_json
+from .participants import refused, token_json
 from .schema import Answer, ControlError, ControlRoute, Field
 from .state import find_project, project_json
 
@@ -29,7 +30,10 @@ def room_json(room: Room) -> dict[str, Any]:
 def _call_scenario(name: str, default_access: str) -> Any:
     def build(fake: RadistFake, given: dict[str, Any]) -> Answer:
         project = find_project(fake, given.get("project"))
-        return 200, call_json(getattr(fake, name)(given.get("accessControl", default_access), project=project))
+        try:
+            return 200, call_json(getattr(fake, name)(given.get("accessControl", default_access), project=project))
+        except JoinRefused as refusal:  # the settings forbid it (a token TTL of 0): a conflict, not a crash
+            raise refused(refusal) from None
 
     return build
 
