@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Union, cast
 from urllib.parse import urlsplit
 
 from .. import errors as E
@@ -23,11 +23,11 @@ from ..api import routes
 from ..api.app import NO_BODY, ApiRequest, parse_body
 from ..controls.browser import Audience
 from ..controls.control_plane import PREFIX as CONTROL_PREFIX
-from ..fake import RadistFake
 from .limits import ServerLimits
 from .signaling import SignalingHub, SocketPeer
 
 if TYPE_CHECKING:
+    from ..fake import RadistFake
     from ..target import RadistTarget
     from .protocols import RadistHttpProtocol
     from .socket_protocol import RadistWebSocketProtocol
@@ -158,9 +158,13 @@ class RadistApp:
         if origin is not None and not fake.browser.origin_allowed(origin, "client"):
             await _refuse_socket(send, 403, "origin", E.ORIGIN_NOT_ALLOWED)
             return
-        if not isinstance(fake, RadistFake):  # live mode: sockets go to the real service
+        if fake.live:  # sockets are the real service's own
             await _refuse_socket(send, 501, "live", E.LIVE_NO_SOCKETS)
             return
+        await self._signal(scope, receive, send, cast("RadistFake", fake), path)
+
+    async def _signal(self, scope: Scope, receive: Receive, send: Send, fake: RadistFake, path: str) -> None:
+        """The handshake through the fake's dispatch, then the socket's life."""
         self.served.hub.watch(fake)
         request = ApiRequest("GET", path, scope["query_string"].decode("latin-1"), None, NO_BODY,
                              f"http://{self.default_host}", websocket=True)

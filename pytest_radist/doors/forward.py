@@ -15,6 +15,7 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Optional
 
 #: Seconds a forwarded request may take before it counts as unreachable.
@@ -34,21 +35,21 @@ class Reply:
     content_type: str
     raw: bytes
 
+    @cached_property
+    def _parsed(self) -> tuple[bool, Any]:
+        try:
+            return True, json.loads(self.raw)
+        except ValueError:  # UnicodeDecodeError is one
+            return False, None
+
     @property
     def json(self) -> Any:
         """The body as JSON, or ``None`` if it is not JSON."""
-        try:
-            return json.loads(self.raw)
-        except ValueError:
-            return None
+        return self._parsed[1]
 
     @property
     def is_json(self) -> bool:
-        try:
-            json.loads(self.raw)
-        except ValueError:
-            return False
-        return True
+        return self._parsed[0]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
