@@ -73,3 +73,15 @@ def test_scenarios_that_join_refuse_a_token_ttl_of_0_with_a_409() -> None:
             assert status == 409, body
             assert body["error"].startswith(f"{scenario}() joins the call's tokens, but the token TTL is 0")
         assert fake.problems == []
+
+
+def test_a_token_ttl_past_the_clock_s_range_means_never() -> None:
+    """Found by the stateful Schemathesis run: settings tokenTtl=1e308, then
+    any mint answered 500 (an expiry past year 9999 has no ISO form)."""
+    with RadistFake(seed=1) as fake:
+        assert control(fake, "PATCH", "settings", tokenTtl=1e308)[0] == 200
+        status, room = control(fake, "POST", "scenarios/make_room")
+        assert status == 200 and [t["expiresAt"] for t in room["tokens"]] == [None, None]
+        status, call = control(fake, "POST", "scenarios/make_full_call")
+        assert status == 200 and len(call["peers"]) == 2
+        assert fake.problems == []

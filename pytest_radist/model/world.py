@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Literal, Optional
 
 from .. import errors as E
-from .clock import Clock
+from .clock import MAX_EPOCH, Clock
 from .entities import ACCESS_CONTROLS, ACCESS_TYPES, Call, Peer, Project, Room, Space, Token
 from .ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX, IdFactory
 
@@ -182,10 +182,10 @@ class World:
 
     def _mint(self, kind: Any, target: Call | Room, minted_by: Any) -> Token:
         now = self.clock.time()
-        token = Token(
-            self, self.ids.participant_token(), kind, target.id, target.project.id, minted_by,
-            now, None if self.token_ttl is None else now + self.token_ttl,
-        )
+        expires = None if self.token_ttl is None else now + self.token_ttl
+        if expires is not None and not expires <= MAX_EPOCH:  # after the clock's last second: never comes
+            expires = None
+        token = Token(self, self.ids.participant_token(), kind, target.id, target.project.id, minted_by, now, expires)
         target.tokens.append(token)
         self.tokens[token.value] = token
         return token
