@@ -99,6 +99,19 @@ def bench_loopback(repeat: int, rounds: int) -> None:
     row("SDK create_p2p_connection, loopback HTTP", a, "static pytest_httpserver", b, "<= 1.0x")
 
 
+def bench_live(repeat: int, rounds: int) -> None:
+    """Live mode's forwarding door against the SDK calling the service itself."""
+    from pytest_radist.live import LiveCredentials, RadistLive
+
+    with RadistFake(seed=1) as service:
+        project = service.project
+        live = RadistLive(LiveCredentials(project.id, project.secret_key, project.public_key, service.url), journal_limit=1000)
+        forwarded = live.client()
+        direct = service.client(api_base_url=service.url)
+        a, b = side_by_side(forwarded.create_p2p_connection, direct.create_p2p_connection, repeat, rounds)
+    row("live mode: SDK create_p2p_connection, forwarded", a, "SDK straight to the service", b, "<= 1.2x")
+
+
 LOAD_SCRIPT = Path(__file__).resolve().parent / "load.py"
 
 
@@ -412,6 +425,7 @@ def main() -> None:
     bench_in_process(300 if args.quick else 3000, rounds)
     bench_httpx(300 if args.quick else 3000, rounds)
     bench_loopback(30 if args.quick else 200, rounds)
+    bench_live(30 if args.quick else 200, rounds)
     bench_keep_alive(1.0 if args.quick else 5.0)
     bench_sockets(20 if args.quick else 100, rounds)
     bench_server_start(2 if args.quick else 7)
