@@ -33,6 +33,8 @@ class RadistFake(RadistTarget):
 
     #: The fake clock (frozen unless ``Clock(realtime=True)``).
     clock: Clock
+    #: Base of ``participantUrl``/``hostUrl``; ``None`` = the URL the client used.
+    public_base_url: Optional[str]
 
     def __init__(
         self,
@@ -74,7 +76,6 @@ class RadistFake(RadistTarget):
             project_id, secret_key=secret_key, public_key=public_key,
             connection_limit=connection_limit, room_limit=room_limit,
         )
-        #: Base of ``participantUrl``/``hostUrl``; ``None`` = the URL the client used.
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
         self._faults = FaultPlan()
 

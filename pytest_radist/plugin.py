@@ -185,8 +185,7 @@ def _serving(server: LoopbackServer, target: RadistTarget, guard: AbstractContex
             yield
         finally:
             server.target = previous
-            if target.live:
-                cast("RadistLive", target).clean_up()
+            target.clean_up()
     problems = _problems(target)
     if problems:
         pytest.fail(problems, pytrace=False)

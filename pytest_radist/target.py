@@ -193,6 +193,10 @@ class RadistTarget:
                 + "\n(mark the test with @pytest.mark.radist(strict=False) to allow this)"
             )
 
+    def clean_up(self) -> None:
+        """Remove what the test left on the service (live mode: its spaces);
+        a fake has nothing to remove."""
+
     def _forget(self) -> None:
         """Forget the journal and the problems seen."""
         self.journal.clear()
