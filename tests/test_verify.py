@@ -65,6 +65,17 @@ def other_missing_bearer(request: ApiRequest, outcome: Outcome) -> Outcome:
     return outcome
 
 
+def lenient_access_control(fake: RadistFake) -> Deviation:
+    """Any accessControl value makes a private call."""
+    def deviate(request: ApiRequest, outcome: Outcome) -> Outcome:
+        if outcome.body == {"error": "Invalid accessControl value."}:
+            call = fake.make_call("private")
+            return Outcome(200, {"callId": call.id, "callTokens": [t.value for t in call.tokens], "accessControl": "private"})
+        return outcome
+
+    return deviate
+
+
 @pytest.fixture
 def standin(httpserver: HTTPServer) -> Iterator[Callable[..., RadistFake]]:
     """``standin(*deviations)``: a pytest-httpserver app answering from an
@@ -172,6 +183,14 @@ def test_radist_fake_verify_agrees_with_a_radist_fake_process(tmp_path: Path) ->
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["summary"]["agree"] == len(CHECKS) and report["target"] == settings["RADIST_API_BASE_URL"]
     assert re.search(r"^check\s+source\s+target\s+fake\s+agree$", result.stdout, re.M)
+
+
+def test_objects_made_by_a_lenient_target_are_counted(standin: Callable[..., RadistFake], httpserver: HTTPServer, run_verify: Any) -> None:
+    fake = RadistFake(seed=6)
+    standin(lenient_access_control(fake), fake=fake)
+    status, report, _, _ = run_verify(httpserver.url_for(""), credentials_of(fake))
+    assert status == 0 and report["refuted_assumptions"] == ["create_call.bad_access_control"]
+    assert report["made_on_target"]["calls"] == len(fake.calls) == 3
 
 
 # -- bad input: one line, exit status 2, no traceback, no report ---------------------
