@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Optional
 
+from .. import __version__
 from .checks import Facts
-from .run import Report, Result
+from .run import REPORT_FORMAT, Report, Result
 
 #: Widest a target or fake cell gets in the table.
 CELL = 34
 
 
-def brief(facts: Facts, only: Any = None) -> str:
+def brief(facts: Facts, only: Optional[list[str]] = None) -> str:
     """A side's facts in a cell: ``401 Missing bearer token.`` or ``limit=100``."""
     shown = {k: v for k, v in facts.items() if only is None or k in only}
     if set(shown) == {"status", "error"}:
@@ -25,7 +26,7 @@ def brief(facts: Facts, only: Any = None) -> str:
 
 
 def row(result: Result) -> tuple[str, str, str, str, str]:
-    differing = None if result.agree else {k for k in {*result.target, *result.fake} if result.target.get(k) != result.fake.get(k)}
+    differing = None if result.agree else result.differing()
     return (
         result.check.name, f"[{result.check.source}]", brief(result.target, differing), brief(result.fake, differing),
         "yes" if result.agree else "NO",
@@ -40,7 +41,7 @@ def table(report: Report) -> str:
 
 def closing(report: Report, report_path: str) -> str:
     """The lines after the table: totals, what disagreed and why it matters."""
-    summary = report.to_json()["summary"]
+    summary = report.summary()
     made = ", ".join(f"{n} {kind if n != 1 else kind[:-1]}" for kind, n in report.made.items())
     lines = [
         "",
@@ -70,17 +71,17 @@ def upstream_issue(report: Report) -> str:
     lines = [
         f"## Radist answered differently from {len(report.refuted_assumptions) + len(report.doc_disagreements)} rule(s) of pytest-radist",
         "",
-        f"`radist-fake verify` (pytest-radist {report.to_json()['pytest_radist']}, report format "
-        f"`{report.to_json()['format']}`) ran {len(report.results)} checks on {report.started_at} "
+        f"`radist-fake verify` (pytest-radist {__version__}, report format "
+        f"`{REPORT_FORMAT}`) ran {len(report.results)} checks on {report.started_at} "
         f"against `{report.target}`.",
         "",
         "| check | source | rule | target | fake |",
         "|---|---|---|---|---|",
     ]
     for result in report.doc_disagreements + report.refuted_assumptions:
-        differing = {k for k in {*result.target, *result.fake} if result.target.get(k) != result.fake.get(k)}
-        target = json.dumps({k: result.target.get(k) for k in sorted(differing)}, ensure_ascii=False)
-        fake = json.dumps({k: result.fake.get(k) for k in sorted(differing)}, ensure_ascii=False)
+        differing = sorted(result.differing())
+        target = json.dumps({k: result.target.get(k) for k in differing}, ensure_ascii=False)
+        fake = json.dumps({k: result.fake.get(k) for k in differing}, ensure_ascii=False)
         rule = result.check.rule.replace("|", "\\|")
         lines.append(f"| `{result.check.name}` | [{result.check.source}] radist-api.md {result.check.spec} | {rule} | `{target}` | `{fake}` |")
     lines += ["", "The whole JSON report is attached (it holds no keys, tokens or ids)."]

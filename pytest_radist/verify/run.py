@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,6 +16,10 @@ from .sides import FakeSide, Session, TargetSide, field as field_of
 
 #: The ``format`` of the JSON report; bumped when a field changes meaning.
 REPORT_FORMAT = "pytest-radist-verify/1"
+
+
+#: What a side shows for a fact it did not give.
+_ABSENT = "<absent>"
 
 
 class VerifyError(Exception):
@@ -31,12 +36,16 @@ class Result:
     def agree(self) -> bool:
         return self.target == self.fake
 
+    def differing(self) -> list[str]:
+        """The names of the facts that differ, in the order the target gave them."""
+        names = list(self.target) + [n for n in self.fake if n not in self.target]
+        return [name for name in names if self.target.get(name, _ABSENT) != self.fake.get(name, _ABSENT)]
+
     def differences(self) -> list[str]:
         """``name: target X, fake Y`` for each fact that differs."""
-        names = list(self.target) + [n for n in self.fake if n not in self.target]
         return [
-            f"{name}: target {_shown(self.target.get(name, '<absent>'))}, fake {_shown(self.fake.get(name, '<absent>'))}"
-            for name in names if self.target.get(name, "<absent>") != self.fake.get(name, "<absent>")
+            f"{name}: target {_shown(self.target.get(name, _ABSENT))}, fake {_shown(self.fake.get(name, _ABSENT))}"
+            for name in self.differing()
         ]
 
 
@@ -66,6 +75,14 @@ class Report:
         """1 when the target disagrees with documented behaviour, else 0."""
         return 1 if self.doc_disagreements else 0
 
+    def summary(self) -> dict[str, int]:
+        return {
+            "checks": len(self.results),
+            "agree": sum(r.agree for r in self.results),
+            "doc_disagreements": len(self.doc_disagreements),
+            "refuted_assumptions": len(self.refuted_assumptions),
+        }
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format": REPORT_FORMAT,
@@ -74,12 +91,7 @@ class Report:
             "project": self.project_id,
             "started_at": self.started_at,
             "seconds": round(self.seconds, 3),
-            "summary": {
-                "checks": len(self.results),
-                "agree": sum(r.agree for r in self.results),
-                "doc_disagreements": len(self.doc_disagreements),
-                "refuted_assumptions": len(self.refuted_assumptions),
-            },
+            "summary": self.summary(),
             "checks": [
                 {
                     "name": r.check.name, "source": r.check.source, "spec": f"radist-api.md {r.check.spec}",
@@ -97,8 +109,6 @@ class Report:
 
 
 def _shown(value: Any) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
