@@ -94,15 +94,17 @@ def env_name(flag: str) -> str:
     return "RADIST_FAKE_" + flag[2:].replace("-", "_").upper()
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
+    """Refuses bad arguments in one line, not the usage block."""
+
     def error(self, message: str) -> NoReturn:
-        """One line on stderr and exit status 2, not the usage block."""
-        self.exit(2, f"radist-fake: {message}\n")
+        """One line on stderr (``<prog>: <message>``) and exit status 2."""
+        self.exit(2, f"{self.prog}: {message}\n")
 
 
 def build_parser(environ: Optional[Mapping[str, str]] = None) -> argparse.ArgumentParser:
     environ = os.environ if environ is None else environ
-    parser = _Parser(
+    parser = OneLineParser(
         prog="radist-fake",
         description="Serve a stateful fake of the Radist API over HTTP and WebSockets, for clients in any language. "
                     "Every option can also be set as RADIST_FAKE_<OPTION> in the environment. "

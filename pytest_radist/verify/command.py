@@ -14,8 +14,9 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn, Optional, Sequence
+from typing import Optional, Sequence
 
+from ..doors.cli import OneLineParser
 from ..doors.forward import DEFAULT_TIMEOUT
 from ..live import LiveCredentials, MissingCredentials
 
@@ -29,13 +30,8 @@ _CREDENTIAL_FLAGS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"radist-fake verify: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="radist-fake verify",
         description="Check that pytest-radist's fake behaves like a Radist service: run the same requests against "
                     "the target and an in-process fake and compare status, error message, fields and documented "
