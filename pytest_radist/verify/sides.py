@@ -11,7 +11,7 @@ spaces so that they are deleted at the end.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Protocol, Union
+from typing import Any, Callable, Optional, Protocol, Union
 from urllib.parse import quote
 
 from ..api.app import ApiRequest, parse_body
@@ -101,23 +101,25 @@ class Session:
 
     # -- shared objects --------------------------------------------------------
 
-    def _once(self, key: str, kind: str, make: Any) -> Reply:
+    def once(self, key: str, make: Callable[[], Reply], kind: Optional[str] = None) -> Reply:
+        """``make()``'s reply, asked for once per run; a ``kind`` of object
+        it made is counted if it succeeded."""
         if key not in self._shared:
             reply = make()
             self._shared[key] = reply
-            if reply.status == 200:
+            if kind is not None and reply.status == 200:
                 self.made[kind] += 1
         return self._shared[key]
 
     def private_call(self) -> Reply:
         """``create_call`` with no body (private by default)."""
-        return self._once("private_call", "calls", lambda: self.send("POST", self.project_path("/calls")))
+        return self.once("private_call", lambda: self.send("POST", self.project_path("/calls")), "calls")
 
     def public_call(self) -> Reply:
-        return self._once("public_call", "calls", lambda: self.send("POST", self.project_path("/calls"), body={"accessControl": "public"}))
+        return self.once("public_call", lambda: self.send("POST", self.project_path("/calls"), body={"accessControl": "public"}), "calls")
 
     def room(self) -> Reply:
-        return self._once("room", "rooms", lambda: self.send("POST", self.project_path("/rooms")))
+        return self.once("room", lambda: self.send("POST", self.project_path("/rooms")), "rooms")
 
     def space(self, key: str, body: dict[str, Any]) -> Reply:
         """A space made once per ``key``, deleted by :meth:`clean_up`."""
@@ -128,7 +130,7 @@ class Session:
                 self._spaces.append(space_id)
             return reply
 
-        return self._once(f"space:{key}", "spaces", make)
+        return self.once(f"space:{key}", make, "spaces")
 
     def forget_space(self, space_id: str) -> None:
         """A check deleted it itself."""
