@@ -140,8 +140,9 @@ class RadistLive(RadistTarget):
 
     def __getattr__(self, name: str) -> Any:
         """A control only the fake has: refuse, naming it."""
-        if not name.startswith("_") and name in fake_only_controls():
-            self._refuse(E.FAKE_ONLY.format(control=fake_only_controls()[name]))
+        shown = None if name.startswith("_") else fake_only_controls().get(name)
+        if shown is not None:
+            self._refuse(E.FAKE_ONLY.format(control=shown))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- the request cycle ------------------------------------------------------

@@ -17,6 +17,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Optional
 
+import anyio
 import httpx
 
 from ..api.app import ApiRequest, parse_body
@@ -72,8 +73,6 @@ class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._respond(request, outcome, timed_out)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import anyio
-
         content = await request.aread()
         if self._fake.live:  # forwarding waits on the network: not on the caller's event loop
             outcome = await anyio.to_thread.run_sync(self._dispatch, request, content)
