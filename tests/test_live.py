@@ -10,6 +10,7 @@ import asyncio
 import json
 import re
 import socket
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from pytest_radist.live import DEFAULT_BASE_URL, LiveCredentials, MissingCredent
 from pytest_radist.target import RadistFakeProblem
 
 from .helpers import UNRELATED_PLUGINS, start_radist_fake
+from .test_server_robustness import HANG
 
 
 @pytest.fixture
@@ -182,6 +184,40 @@ def test_the_control_plane_and_sockets_are_not_forwarded(real: RadistFake, live:
             ws.recv(timeout=5)
     assert frame["reason"] == "live" and closed.value.rcvd is not None and closed.value.rcvd.code == 4501
     assert real.requests == [], "nothing reached the service"
+
+
+def test_the_forwarder_stops_at_once_with_a_forward_in_flight(real: RadistFake) -> None:
+    """A forward waits on the network off the server's loop; stopping the
+    server must not wait for it (it ended by the forward's own timeout)."""
+    real.slow_backend(30, "list_calls")
+    live = RadistLive(credentials(real))
+    url = live.url + "/api/v1/projects/live%20project%2F1/calls"
+    client = threading.Thread(target=lambda: _ignore_errors(lambda: urllib.request.urlopen(url, timeout=30)), daemon=True)
+    client.start()
+    real.wait_until(lambda: real.requests_to("list_calls"), what="the forward to reach the service")
+    (server_thread,) = [t for t in threading.enumerate() if t.name == f"radist-fake-server:{url.split(':')[2].split('/')[0]}"]
+    live.close()
+    assert not server_thread.is_alive(), "stop() returned with the server's thread still waiting on the forward"
+    client.join(HANG)
+    assert not client.is_alive(), "the client got its connection closed"
+
+
+def test_a_bug_in_forwarding_is_a_json_500_and_a_problem(live: RadistLive, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(request: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(live, "_forward", broken)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(live.url + "/api/v1/projects/p/calls", timeout=HANG)
+    assert answer.value.code == 500 and "RuntimeError: boom" in json.loads(answer.value.read())["error"]
+    assert any("RuntimeError: boom" in problem for problem in live.problems)
+
+
+def _ignore_errors(call: Any) -> None:
+    try:
+        call()
+    except OSError:
+        pass
 
 
 # -- clean-up ----------------------------------------------------------------------

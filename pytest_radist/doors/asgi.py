@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Union, cast
+import threading
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, TypeVar, Union, cast
 from urllib.parse import urlsplit
 
 from .. import errors as E
@@ -28,10 +29,11 @@ from .signaling import SignalingHub, SocketPeer
 
 if TYPE_CHECKING:
     from ..fake import RadistFake
-    from ..target import RadistTarget
+    from ..target import Outcome, RadistTarget
     from .protocols import RadistHttpProtocol
     from .socket_protocol import RadistWebSocketProtocol
 
+_T = TypeVar("_T")
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -113,7 +115,11 @@ class RadistApp:
         try:
             request = _api_request(scope, path, headers, body, host if host and host_allowed else self.default_host)
             if fake.live:  # forwarding waits on the network: never on the server's loop
-                outcome = await asyncio.to_thread(fake.dispatch, request, "http")
+                wanted, forwarded = await self._while_wanted(_off_loop(fake.dispatch, request, "http"), receive)
+                if not wanted:
+                    self.served.drop(scope)  # the client left, or the server stops
+                    return
+                outcome = cast("Outcome", forwarded)
             else:
                 outcome = fake.dispatch(request, door="http")
         except Exception as exc:  # a bug of the fake; never a bare traceback page
@@ -190,13 +196,51 @@ class RadistApp:
     async def _pause(self, seconds: float, receive: Receive) -> bool:
         """Wait out a latency fault. ``False`` if the client disconnected or
         the server began to stop first."""
-        waits: set[asyncio.Future[Any]] = {asyncio.ensure_future(receive())}  # answers only on disconnect
+        wanted, _ = await self._while_wanted(asyncio.sleep(seconds), receive)
+        return wanted
+
+    async def _while_wanted(self, work: Awaitable[_T], receive: Receive) -> tuple[bool, Optional[_T]]:
+        """``(True, result of work)``, or ``(False, None)`` if the client
+        disconnected or the server began to stop first."""
+        task = asyncio.ensure_future(work)
+        waits: set[asyncio.Future[Any]] = {task, asyncio.ensure_future(receive())}  # receive answers only on disconnect
         if self.served.stopping is not None:
             waits.add(asyncio.ensure_future(self.served.stopping.wait()))
-        done, pending = await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for future in pending:
             future.cancel()
-        return not done
+        return (True, task.result()) if task in done else (False, None)
+
+
+async def _off_loop(call: Callable[..., Any], *args: Any) -> Any:
+    """``call(*args)`` on a daemon thread of its own. Not the loop's default
+    executor: a stopping server would wait for that to finish (a forward can
+    take its whole timeout), while this thread ends by itself and finds
+    nobody waiting."""
+    loop = asyncio.get_running_loop()
+    result: asyncio.Future[Any] = loop.create_future()
+
+    def settle(value: Any, error: Optional[BaseException]) -> None:
+        if not result.done():  # the request may have been given up
+            if error is not None:
+                result.set_exception(error)
+            else:
+                result.set_result(value)
+
+    def run() -> None:
+        value: Any = None
+        error: Optional[BaseException] = None
+        try:
+            value = call(*args)
+        except BaseException as exc:  # handed to the awaiting request
+            error = exc
+        try:
+            loop.call_soon_threadsafe(settle, value, error)
+        except RuntimeError:  # the server stopped meanwhile: nobody waits
+            pass
+
+    threading.Thread(target=run, name="radist-live-forward", daemon=True).start()
+    return await result
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
