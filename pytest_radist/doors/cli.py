@@ -7,8 +7,9 @@ import os
 import signal
 import sys
 import threading
-from typing import IO, Any, Mapping, NoReturn, Optional, Sequence
+from typing import IO, Any, Mapping, Optional, Sequence
 
+from .arguments import OneLineParser
 from .limits import ServerLimits
 from .server import DEFAULT_CLI_PORT, LoopbackServer, listens_everywhere
 
@@ -92,14 +93,6 @@ _SWITCHES = ("--realtime", "--secret-cors")
 
 def env_name(flag: str) -> str:
     return "RADIST_FAKE_" + flag[2:].replace("-", "_").upper()
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Refuses bad arguments in one line, not the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        """One line on stderr (``<prog>: <message>``) and exit status 2."""
-        self.exit(2, f"{self.prog}: {message}\n")
 
 
 def build_parser(environ: Optional[Mapping[str, str]] = None) -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from ..doors.cli import OneLineParser
+from ..doors.arguments import OneLineParser
 from ..doors.forward import DEFAULT_TIMEOUT
 from ..live import LiveCredentials, MissingCredentials
 
