@@ -65,6 +65,9 @@ TOKEN_CLEARED = "Token is no longer valid."  # 4409 [fake]
 ROOM_FULL = "Room is full."  # 4409 [fake]
 INVALID_RECONNECT_TOKEN = "Invalid reconnect token."  # 4401 [fake]
 PEER_NOT_FOUND = "Peer not found."  # 4404 / error frame [fake]
+SEND_BUDGET_EXCEEDED = "Send budget exceeded: the client left {limit} bytes unread."  # 1008 [fake]
+SOCKET_IDLE = "Idle for {limit} s: send a frame (a ping) to keep the socket open."  # 4408 [fake]
+BAD_NUMBER = "Invalid message: NaN and Infinity are not JSON."  # error frame [fake]
 DISCONNECTED_BY_TEST = "Disconnected by the test."  # 4000 [fake]: a test called peer.leave()
 SERVER_DETACHED = "The fake this socket belonged to is gone."  # 1001 [fake]: the next test began
 
@@ -79,6 +82,7 @@ LIVE_NO_SOCKETS = (
 )  # 4501 [fake]
 LIVE_NO_CONTROL_PLANE = "Live mode: the control plane (/_radist/) needs the fake."  # 404 [fake]
 LIVE_UNREACHABLE = "Live mode: could not reach {url}: {reason}"  # 502 [fake]
+LIVE_ANSWER_TOO_LARGE = "Live mode: {url} answered too much: {reason}"  # 502 [fake]
 FAKE_ONLY = "live mode: {control} needs the fake"  # the skip reason of a test
 
 #: Refusals of a signaling connect, in the order they are checked

@@ -40,6 +40,8 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _JSON = (b"content-type", b"application/json")
 _CLOSE = (b"connection", b"close")
+#: Bytes of an answer handed to the server at a time.
+_SLICE = 64 * 1024
 #: A refusal before the body is read: (status, message).
 Refusal = tuple[int, str]
 
@@ -190,8 +192,12 @@ class RadistApp:
             await _refuse_socket(send, outcome.status, body.get("reason") or E.socket_reason(outcome.status), body.get("error", ""))
         else:
             peer = fake.peers[body["peerId"]]
+            wire = self.served.sockets.get(scope["client"])
+            if wire is None:  # the connection went away meanwhile: it disconnects at once
+                peer.leave()
+                return
             await send({"type": "websocket.accept"})
-            await self.served.hub.serve(SocketPeer(peer, fake), json.dumps(body), receive, send)
+            await self.served.hub.serve(SocketPeer(peer, fake, wire), json.dumps(body), receive, send)
 
     async def _pause(self, seconds: float, receive: Receive) -> bool:
         """Wait out a latency fault. ``False`` if the client disconnected or
@@ -295,17 +301,11 @@ async def _refuse_socket(send: Send, status: int, reason: str, message: str) -> 
 
 
 def _refuse_early(scope: Scope, headers: dict[bytes, bytes], limits: ServerLimits) -> Optional[Refusal]:
-    """What can be refused before reading the body."""
+    """What can be refused before reading the body (the protocol refused an
+    oversized head already)."""
     if scope["http_version"] not in ("1.1", "1.0"):
         return 400, E.UNSUPPORTED_HTTP_VERSION
-    if len(scope["raw_path"]) + len(scope["query_string"]) > limits.max_url_bytes:
-        return 414, E.URL_TOO_LONG.format(limit=limits.max_url_bytes)
-    if len(scope["headers"]) > limits.max_headers:
-        return 431, E.TOO_MANY_HEADERS.format(limit=limits.max_headers)
-    # the protocol bounds a head that arrives in pieces; one that arrives
-    # whole is measured here
-    if sum(len(name) + len(value) for name, value in scope["headers"]) > limits.max_head_bytes:
-        return 431, E.HEADERS_TOO_LARGE
+    # the URL and the headers were measured by the protocol (doors/protocols.py)
     declared = headers.get(b"content-length")
     if declared is not None and int(declared) > limits.max_body_bytes:  # the parser checked it is digits
         return 413, E.BODY_TOO_LARGE.format(limit=limits.max_body_bytes)
@@ -354,4 +354,10 @@ async def _respond(
     if close:  # the body may be unread: do not parse what follows as a request
         headers.append(_CLOSE)
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
+    # in slices, so that the write buffer's high-water mark holds: uvicorn
+    # waits for a slow client to drain before each one, and a client that
+    # never reads is closed after ServerLimits.write_timeout
+    last = max(0, len(payload) - 1) // _SLICE * _SLICE
+    for start in range(0, last, _SLICE):
+        await send({"type": "http.response.body", "body": payload[start:start + _SLICE], "more_body": True})
+    await send({"type": "http.response.body", "body": payload[last:]})

@@ -81,6 +81,11 @@ OPTIONS: tuple[tuple[str, Any, Any, str], ...] = (
     ("--journal-limit", _whole, DEFAULT_JOURNAL_LIMIT, "journal entries kept, the newest"),
     ("--max-body-bytes", _whole, _LIMITS.max_body_bytes, "largest request body; more is 413"),
     ("--read-timeout", _seconds, _LIMITS.read_timeout, "seconds a client has to send a whole request; then 408"),
+    ("--write-timeout", _seconds, _LIMITS.write_timeout, "seconds a client may leave an answer unread; then it is closed"),
+    ("--socket-send-budget", _whole, _LIMITS.socket_send_budget,
+     "bytes that may wait to be sent on one signaling socket; a client over it is closed with 1008"),
+    ("--socket-idle-timeout", _optional_seconds, _LIMITS.socket_idle_timeout,
+     "seconds a signaling socket may go without a frame from its client, then closed with 4408; none = never"),
     ("--allow-origin", str, None, "an origin that may call the public-key mint and open sockets; repeat for more (default: any)"),
     ("--secret-cors", _flag, False, "answer CORS on secret-key endpoints too (a page holding the secret key is a bug)"),
     ("--control-origin", str, None, "an origin whose pages may call /_radist/; repeat for more (default: none)"),
@@ -154,7 +159,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             allowed_origins=args.allow_origin, secret_cors=args.secret_cors,
             control_origins=args.control_origin, allowed_hosts=args.allow_host, control_token=args.control_token,
         )
-        limits = ServerLimits(max_body_bytes=args.max_body_bytes, read_timeout=args.read_timeout)
+        limits = ServerLimits(
+            max_body_bytes=args.max_body_bytes, read_timeout=args.read_timeout, write_timeout=args.write_timeout,
+            socket_send_budget=args.socket_send_budget, socket_idle_timeout=args.socket_idle_timeout,
+        )
         server = LoopbackServer(fake, host=args.host, port=args.port, limits=limits)
         server.start()
     except (ValueError, OSError) as exc:

@@ -1,13 +1,15 @@
 """HTTP/1.1 on the wire for the loopback server: uvicorn's httptools
 protocol (llhttp, a C parser), answering what the parser refuses with the
-JSON envelope, bounding request heads, and timing out clients that never
-finish a request.
+JSON envelope, bounding request heads, timing out clients that never
+finish a request, and closing clients that never read their answers.
 
 uvicorn answers framing errors with a plain-text 400, lets a request head
-grow without bound and waits forever for a request that never completes; a
-fake that a test suite or a browser talks to must answer ``{"error": ...}``
-with the right 4xx and must not be held by idle or slow sockets. Imported
-only when a server starts (it imports uvicorn and httptools).
+grow without bound, waits forever for a request that never completes and
+for a client that never reads; a fake that a test suite or a browser talks
+to must answer ``{"error": ...}`` with the right 4xx and must not be held by
+idle, slow or stalled sockets. Every timer here belongs to the HTTP phase of
+a connection: an upgrade to a signaling socket ends them all. Imported only
+when a server starts (it imports uvicorn and httptools).
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class RadistHttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.logger = LOGGER
         self._request_timer: Optional[asyncio.TimerHandle] = None
+        #: Runs while the transport's write buffer is over its high-water mark.
+        self._write_timer: Optional[asyncio.TimerHandle] = None
         self._waiting_since: Any = None
         #: Bytes received towards a request head not yet complete.
         self._head_bytes = 0
@@ -70,10 +74,22 @@ class RadistHttpProtocol(HttpToolsProtocol):
         self._await_request()
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
+        self._end_http_phase()
+        super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self) -> None:
+        """The connection is a signaling socket from now on: no HTTP timer,
+        deadline or registry entry outlives the upgrade."""
+        self._end_http_phase()
+        super().handle_websocket_upgrade()
+
+    def _end_http_phase(self) -> None:
         self._cancel_request_timer()
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
         if self.registry.get(self.client) is self:
             del self.registry[self.client]
-        super().connection_lost(exc)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -100,11 +116,38 @@ class RadistHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes = False, 0
-        if len(self.url) > self.limits.max_url_bytes:
-            # refuse before uvicorn parses it (the URL parser stops at 64 KiB)
-            self._refusal = (414, E.URL_TOO_LONG.format(limit=self.limits.max_url_bytes))
+        limits = self.limits
+        # refused here, before uvicorn reads the head or hands it to the
+        # WebSocket upgrade (whose own parser stops at 128 headers, unanswered)
+        if len(self.url) > limits.max_url_bytes:  # the URL parser stops at 64 KiB
+            self._refusal = (414, E.URL_TOO_LONG.format(limit=limits.max_url_bytes))
+        elif len(self.headers) > limits.max_headers:
+            self._refusal = (431, E.TOO_MANY_HEADERS.format(limit=limits.max_headers))
+        elif sum(len(name) + len(value) for name, value in self.headers) > limits.max_head_bytes:
+            # one that arrived in pieces is bounded as it comes (data_received)
+            self._refusal = (431, E.HEADERS_TOO_LARGE)
+        if self._refusal is not None:
             raise ValueError(self._refusal[1])  # stops the parse: see send_400_response
         super().on_headers_complete()
+
+    # -- clients that do not read ---------------------------------------------
+
+    def pause_writing(self) -> None:
+        """The write buffer is over its high-water mark: uvicorn waits before
+        writing more, and the client gets ``write_timeout`` seconds to read."""
+        super().pause_writing()
+        if self._write_timer is None:
+            self._write_timer = self.loop.call_later(self.limits.write_timeout, self._write_timed_out)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+
+    def _write_timed_out(self) -> None:
+        self._write_timer = None
+        self.transport.abort()  # the client does not read: free what waits for it now
 
     # -- a deadline for each request ------------------------------------------
 

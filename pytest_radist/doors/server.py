@@ -125,7 +125,7 @@ class LoopbackServer:
             if not socket_protocols:
                 from .socket_protocol import RadistWebSocketProtocol
 
-                socket_protocols.append(type("LoopbackSocketProtocol", (RadistWebSocketProtocol,), {"registry": served.sockets}))
+                socket_protocols.append(type("LoopbackSocketProtocol", (RadistWebSocketProtocol,), {"limits": self.limits, "registry": served.sockets}))
             return socket_protocols[0](**kwargs)
 
         config = uvicorn.Config(

@@ -8,6 +8,11 @@ the model's presence events (from sockets, simulated peers and test
 controls alike) into ``peer-joined`` / ``peer-left`` frames and closes.
 Everything here runs on the server's event loop; model events arriving from
 other threads are handed over with ``call_soon_threadsafe``.
+
+Every socket has a send budget (``ServerLimits.socket_send_budget``): the
+bytes queued for it here plus those its connection has not delivered. A
+frame that would go over it closes the socket with 1008 instead, frees its
+queue at once, and disconnects its peer like any closed socket.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import asyncio
 import json
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Protocol, Union
 
 from .. import errors as E
 from ..model.world import PresenceEvent
+from .limits import SEND_BUDGET_CLOSE, ServerLimits
 
 if TYPE_CHECKING:
     from ..fake import RadistFake
@@ -35,21 +41,53 @@ class _Close:
     reason: str
 
 
+class Wire(Protocol):
+    """What a socket needs of its connection (the WebSocket protocol)."""
+
+    @property
+    def limits(self) -> ServerLimits: ...
+
+    def buffered(self) -> int: ...
+    def close_by_server(self, code: int, reason: str) -> None: ...
+
+
 class SocketPeer:
     """One open signaling socket and the peer it carries."""
 
-    def __init__(self, peer: Peer, fake: RadistFake) -> None:
+    def __init__(self, peer: Peer, fake: RadistFake, wire: Wire) -> None:
         self.peer = peer
         self.fake = fake
+        self.wire = wire
         self.outbox: asyncio.Queue[Union[str, _Close]] = asyncio.Queue()
+        #: Bytes of the frames in :attr:`outbox` (JSON text is ASCII).
+        self.queued = 0
         #: No longer the peer's socket (replaced, removed, closed by the
         #: server): its end must not disconnect the peer again.
         self.detached = False
+        #: Went over its send budget: it takes no more frames.
+        self.over_budget = False
 
     def send(self, frame: Union[dict[str, Any], str]) -> None:
-        """Queue a frame (a dict, or its JSON text when shared by many)."""
-        if not self.detached:
-            self.outbox.put_nowait(frame if isinstance(frame, str) else json.dumps(frame))
+        """Queue a frame (a dict, or its JSON text when shared by many),
+        within the socket's send budget."""
+        if self.detached or self.over_budget:
+            return
+        text = frame if isinstance(frame, str) else json.dumps(frame)
+        budget = self.wire.limits.socket_send_budget
+        if self.queued + len(text) + self.wire.buffered() > budget:
+            self._overflow(budget)
+            return
+        self.queued += len(text)
+        self.outbox.put_nowait(text)
+
+    def _overflow(self, budget: int) -> None:
+        """The client does not read: free its queue now and close it (1008);
+        its peer then disconnects like any socket that closed."""
+        self.over_budget = True
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+        self.queued = 0
+        self.wire.close_by_server(SEND_BUDGET_CLOSE, E.SEND_BUDGET_EXCEEDED.format(limit=budget))
 
     def close(self, code: int, reason: str) -> None:
         """Close from the server side; the peer is no longer this socket's."""
@@ -120,7 +158,7 @@ class SignalingHub:
 
     async def serve(self, socket: SocketPeer, welcome: str, receive: Receive, send: Send) -> None:
         """Run one connected socket until either side closes it."""
-        socket.outbox.put_nowait(welcome)
+        socket.send(welcome)
         self.register(socket)
         reader = asyncio.ensure_future(self._read(socket, receive))
         writer = asyncio.ensure_future(_write(socket, send))
@@ -141,7 +179,7 @@ class SignalingHub:
             if message["type"] != "websocket.receive":
                 return  # disconnected
             text = message.get("text")
-            frame = _parse(text) if text is not None else None
+            frame, problem = _parse(text) if text is not None else (None, E.BAD_MESSAGE)
             kind = frame.get("type") if frame is not None else None
             if kind == "ping":
                 socket.send({"type": "pong"})
@@ -153,7 +191,7 @@ class SignalingHub:
                 socket.close(1000, "")
                 return
             else:
-                socket.send({"type": "error", "reason": "bad_message", "error": E.BAD_MESSAGE})
+                socket.send({"type": "error", "reason": "bad_message", "error": problem or E.BAD_MESSAGE})
 
     def _relay(self, sender: SocketPeer, frame: dict[str, Any]) -> None:
         relayed = json.dumps({"type": "signal", "from": sender.peer.id, "data": frame["data"]})
@@ -173,12 +211,19 @@ class SignalingHub:
             receiver.send(relayed)
 
 
-def _parse(text: str) -> Optional[dict[str, Any]]:
+def _not_json(constant: str) -> Any:
+    raise ValueError(constant)
+
+
+def _parse(text: str) -> tuple[Optional[dict[str, Any]], Optional[str]]:
+    """A frame's JSON object, or why it is not one. Strict JSON: ``NaN`` and
+    ``Infinity``, which Python reads and a browser's ``JSON.parse`` refuses,
+    are never relayed."""
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
+        value = json.loads(text, parse_constant=_not_json)
+    except (ValueError, RecursionError) as exc:
+        return None, E.BAD_NUMBER if exc.args and exc.args[0] in ("NaN", "Infinity", "-Infinity") else E.BAD_MESSAGE
+    return (value, None) if isinstance(value, dict) else (None, E.BAD_MESSAGE)
 
 
 async def _write(socket: SocketPeer, send: Send) -> None:
@@ -187,4 +232,5 @@ async def _write(socket: SocketPeer, send: Send) -> None:
         if isinstance(item, _Close):
             await send({"type": "websocket.close", "code": item.code, "reason": item.reason})
             return
+        socket.queued -= len(item)
         await send({"type": "websocket.send", "text": item})
