@@ -27,7 +27,8 @@ from .api import app as api
 from .api import routes
 from .controls.browser import BrowserPolicy
 from .controls.journal import DEFAULT_BODY_LIMIT, Journal
-from .doors.forward import DEFAULT_TIMEOUT, Reply, Unreachable, forward
+from .controls.redaction import Redactor
+from .doors.forward import DEFAULT_TIMEOUT, AnswerTooLarge, Reply, Unreachable, forward
 from .model.ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX
 from .target import CONTROL_PREFIX, Outcome, RadistTarget
 
@@ -130,6 +131,8 @@ class RadistLive(RadistTarget):
             browser=BrowserPolicy.build(None, False, None, None, None),
         )
         self.credentials = credentials
+        # the service may echo the keys: they never reach the journal or a message
+        self.redactor = Redactor([credentials.secret_key, credentials.public_key])
         #: Where requests are forwarded.
         self.base_url = credentials.base_url
         self.timeout = timeout
@@ -169,14 +172,19 @@ class RadistLive(RadistTarget):
                 self.base_url, request.method, path, authorization=request.authorization,
                 body=_body_bytes(request), timeout=self.timeout,
             )
-        except Unreachable as exc:
-            message = E.LIVE_UNREACHABLE.format(url=self.base_url, reason=exc)
+        except Unreachable as exc:  # too slow, too large, or not there: a 502 in JSON
+            template = E.LIVE_ANSWER_TOO_LARGE if isinstance(exc, AnswerTooLarge) else E.LIVE_UNREACHABLE
+            message = template.format(url=self.base_url, reason=exc)
             self.report_problem(message)
             return Outcome(502, {"error": message})
         return _outcome(reply)
 
     def _now(self) -> float:
         return time.time()
+
+    def _journaled_answer(self, body: Optional[dict[str, Any]]) -> Any:
+        """The service's answer, with every key and password in it redacted."""
+        return self.redactor.json(body)
 
     # -- clean-up ---------------------------------------------------------------
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Protocol, TypeVar
+from urllib.parse import parse_qsl
 
 from . import errors as E
 from .api import app as api
 from .api import routes
 from .controls.browser import BrowserPolicy
 from .controls.faults import check_endpoint
-from .controls.journal import Journal, RecordedRequest, key_hint, redact_query, redact_secrets
+from .controls.journal import Journal, RecordedRequest
+from .controls.redaction import DEFAULT as DEFAULT_REDACTOR
+from .controls.redaction import Redactor, key_hint
 
 if TYPE_CHECKING:
     from .doors.server import LoopbackServer
@@ -80,6 +83,8 @@ class RadistTarget:
         #: What a browser may do: CORS origins, secret-key CORS, the control
         #: plane's origins and hosts (radist-api.md 6.5, 6.6).
         self.browser = browser
+        #: What the journal, problems and messages hide (see :mod:`.controls.redaction`).
+        self.redactor: Redactor = DEFAULT_REDACTOR
         self._problems: list[str] = []
         self._problems_lock = threading.Lock()
         self._server: Optional[LoopbackServer] = None
@@ -108,22 +113,30 @@ class RadistTarget:
         fault: Optional[str] = None,
     ) -> None:
         """Journal one answered request, with keys and secrets redacted."""
-        query, key = request.query, key_hint(api.bearer(request.authorization))
+        redactor = self.redactor
+        key = key_hint(api.bearer(request.authorization))
         if found.route is not None and found.route.key == "socket":
-            query, key = redact_query(query)
+            key = key_hint(next((v for n, v in parse_qsl(request.query) if n == "publicKey"), None))
         if outcome.drop:
             response: Any = None
         elif outcome.raw is not None:
-            response = outcome.raw.decode("utf-8", "replace")
+            response = redactor.text(outcome.raw.decode("utf-8", "replace"))
         else:
-            response = redact_secrets(outcome.body)
+            response = self._journaled_answer(outcome.body)
+        path = redactor.text(request.path)
         self.journal.record(RecordedRequest(
-            endpoint=found.endpoint, method=request.method, path=request.path, params=found.params,
-            raw_query=query,
-            json=None if request.body is api.NO_BODY else redact_secrets(self.journal.body(request.body, request.body_size)),
+            endpoint=found.endpoint, method=request.method, path=path,
+            params=found.params if path is request.path else {n: redactor.text(v) for n, v in found.params.items()},
+            raw_query=redactor.query(request.query),
+            json=None if request.body is api.NO_BODY else redactor.json(self.journal.body(request.body, request.body_size)),
             status=0 if outcome.drop else outcome.status, response=response,
             key_type=key_type, key=key, door=door, at=self._now(), fault=fault,
         ))
+
+    def _journaled_answer(self, body: Optional[dict[str, Any]]) -> Any:
+        """What the journal keeps of an answer: the fake's own answers carry
+        no key, only a space's host token to hide."""
+        return self.redactor.json(body) if isinstance(body, dict) and "hostToken" in body else body
 
     # -- the journal and its assertions ---------------------------------------
 
@@ -147,7 +160,7 @@ class RadistTarget:
         matches = self.requests_to(endpoint, **json_subset)
         if (times is None and not matches) or (times is not None and len(matches) != times):
             wanted = "at least once" if times is None else f"{times} time(s)"
-            subset = f" with json containing {redact_secrets(json_subset)!r}" if json_subset else ""
+            subset = f" with json containing {self.redactor.json(json_subset)!r}" if json_subset else ""
             raise AssertionError(
                 f"expected {endpoint} to be called {wanted}{subset}, it was called {len(matches)} time(s).\n"
                 + self._nearest_requests(endpoint)
@@ -180,6 +193,7 @@ class RadistTarget:
             return list(self._problems)
 
     def report_problem(self, message: str) -> None:
+        message = self.redactor.text(message)  # a target's answer may echo a key
         with self._problems_lock:
             self._problems.append(message)
 

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Optional
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pytest_radist import RadistFake
+from pytest_radist.api.app import ApiRequest, parse_body
+from pytest_radist.target import Outcome
 
 # The loopback server's parsers are C extensions. pytester's in-process runs
 # drop the modules first imported inside them, and a C extension imported
@@ -95,3 +103,51 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# -- radist-fake verify against stand-ins (tests/test_verify.py, tests/test_forward_robustness.py) --
+
+#: A change to one answer: (the request, the fake's outcome) -> the stand-in's.
+Deviation = Callable[[ApiRequest, Outcome], Outcome]
+
+
+@pytest.fixture
+def standin(httpserver: HTTPServer) -> Iterator[Callable[..., RadistFake]]:
+    """``standin(*deviations)``: a pytest-httpserver app answering from an
+    in-process fake, each answer passed through the deviations."""
+    def serve(*deviations: Deviation, fake: Optional[RadistFake] = None) -> RadistFake:
+        fake = fake or RadistFake(seed=5)
+
+        def handle(request: Request) -> Response:
+            path, _, query = request.environ["REQUEST_URI"].partition("?")
+            body = request.get_data()
+            api_request = ApiRequest(request.method, path, query, request.headers.get("Authorization"), parse_body(body), raw_body=body)
+            outcome = fake.dispatch(api_request, door="http")
+            for deviation in deviations:
+                outcome = deviation(api_request, outcome)
+            return Response(json.dumps(outcome.body), status=outcome.status, content_type="application/json")
+
+        httpserver.expect_request(re.compile(".*")).respond_with_handler(handle)
+        return fake
+
+    yield serve
+
+
+@pytest.fixture
+def run_verify(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, Optional[dict[str, Any]], str, str]]:
+    """``run_verify(base_url, env, *args)`` -> (exit status, JSON report or None, stdout, stderr)."""
+    from pytest_radist.verify.command import main as verify
+
+    for name in ("RADIST_KEY", "RADIST_PROJECT_ID", "RADIST_PUBLIC_KEY", "RADIST_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(base_url: Optional[str], env: dict[str, str], *args: str) -> tuple[int, Optional[dict[str, Any]], str, str]:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        report = tmp_path / "report.json"
+        report.unlink(missing_ok=True)
+        status = verify([*(["--base-url", base_url] if base_url else []), "--report", str(report), "--timeout", "5", *args])
+        out, err = capsys.readouterr()
+        return status, json.loads(report.read_text()) if report.exists() else None, out, err
+
+    return run

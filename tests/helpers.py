@@ -76,3 +76,11 @@ def start_radist_fake(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]
     )
     assert process.stdout is not None
     return process, read_banner(process.stdout)
+
+
+def credentials_of(fake: RadistFake) -> dict[str, str]:
+    """The environment live mode and verify read, for ``fake``'s project."""
+    return {
+        "RADIST_KEY": fake.project.secret_key, "RADIST_PROJECT_ID": fake.project.id,
+        "RADIST_PUBLIC_KEY": fake.project.public_key,
+    }

@@ -21,6 +21,7 @@ from typing import Any, Optional
 import pytest
 
 from pytest_radist import LoopbackServer, RadistFake
+from pytest_radist.api.app import ApiRequest
 from pytest_radist.controls.journal import OmittedBody
 from pytest_radist.doors.limits import ServerLimits
 
@@ -299,3 +300,66 @@ def test_journal_limits_must_be_positive_whole_numbers(limit: Any) -> None:
 def test_server_limits_are_checked(setting: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(setting))):
         ServerLimits(**setting)
+
+
+# -- the journal, read while it is full ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full_journal() -> Iterator[tuple[RadistFake, LoopbackServer]]:
+    """10,000 journal entries of about 1 KB (list_calls pages of ten calls)."""
+    fake = RadistFake(seed=5, journal_limit=10_000)
+    for _ in range(10):
+        fake.make_call()
+    listing = ApiRequest("GET", calls_path(fake), "limit=10", f"Bearer {fake.project.secret_key}")
+    for _ in range(10_000):
+        fake.dispatch(listing, door="transport")
+    server = LoopbackServer(fake, limits=ServerLimits(keep_alive_timeout=0.5, write_timeout=0.5))
+    fake.serve_on(server)
+    server.start()
+    yield fake, server
+    server.stop()
+
+
+def test_the_journal_reads_in_pages(full_journal: tuple[RadistFake, LoopbackServer]) -> None:
+    fake, server = full_journal
+
+    def read(query: str) -> Any:
+        with urllib.request.urlopen(f"{server.url}/_radist/requests{query}", timeout=HANG) as response:
+            return json.loads(response.read())
+
+    first = read("")
+    assert (first["page"], first["limit"], first["total"], len(first["requests"])) == (1, 100, 10_000, 100)
+    last = read("?page=10&limit=1000")
+    assert (last["page"], last["limit"], len(last["requests"])) == (10, 1000, 1000)
+    assert read("?page=11&limit=1000")["requests"] == []
+    entries = fake.requests
+    assert [r["at"] for r in last["requests"]][-1] == first["requests"][0]["at"]  # one clock tick: ordered by position
+    assert fake.journal.page(10, 1000)[0] == entries[9000:] and fake.journal.page(1, 3, newest_first=True)[0] == entries[::-1][:3]
+    assert read("?status=0")["total"] == 0 and read("?endpoint=list_calls&limit=1")["total"] == 10_000
+    status, _, body = exchange(server, b"GET /_radist/requests?limit=1001 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert status == 400 and body["error"].startswith('"limit" must be a whole number (>= 1 and <= 1000)')
+
+
+def test_clients_that_never_read_a_full_journal_are_bounded_and_closed(full_journal: tuple[RadistFake, LoopbackServer]) -> None:
+    fake, server = full_journal
+    before = rss_mb()
+    readers = []
+    for query in [""] * 6 + ["?limit=1000"] * 5:  # the default page, and the largest (about 1 MB)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(f"GET /_radist/requests{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        readers.append(sock)
+    try:
+        assert server._served is not None
+        deadline = time.monotonic() + HANG
+        while server._served.connections and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not server._served.connections, "a client that does not read is closed after the write timeout"
+        assert rss_mb() - before < 50, "at most one page per client, and only until it is closed"
+    finally:
+        for sock in readers:
+            sock.close()
+    with urllib.request.urlopen(f"{server.url}/_radist/health", timeout=HANG) as response:  # not journaled
+        assert json.loads(response.read()) == {"ok": True}

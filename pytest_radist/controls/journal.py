@@ -6,9 +6,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
-from urllib.parse import parse_qsl, urlencode
-
-from ..model.ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX
+from urllib.parse import parse_qsl
 
 
 def copy_json(value: Any) -> Any:
@@ -21,14 +19,6 @@ def copy_json(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"request body holds {type(value).__name__} {value!r}, which is not JSON-serializable")
-
-
-def key_hint(key: Optional[str]) -> Optional[str]:
-    """A key as it may be shown: its prefix and last four characters."""
-    if not key:
-        return None
-    prefix = next((p for p in (SECRET_KEY_PREFIX, PUBLIC_KEY_PREFIX) if key.startswith(p)), "")
-    return f"{prefix}...{key[-4:]}"
 
 
 #: Request bodies larger than this many bytes are not kept in the journal.
@@ -46,33 +36,6 @@ class OmittedBody:
         return f"<body of {self.size} bytes, not kept>"
 
 
-#: Secrets that may travel in bodies: kept out of the journal, reprs and
-#: failure messages. Participant tokens may show (tests need them).
-REDACTED = "***"
-
-
-def redact_secrets(value: Any) -> Any:
-    """``value`` with space passwords replaced by ``***`` and host tokens cut
-    to a hint (``ht_...AbCd``); the same object when there is nothing to hide."""
-    if not isinstance(value, dict) or not {"password", "hostToken"} & value.keys():
-        return value
-    redacted = dict(value)
-    if redacted.get("password") is not None:
-        redacted["password"] = REDACTED
-    if isinstance(redacted.get("hostToken"), str):
-        redacted["hostToken"] = redacted["hostToken"][:3] + "..." + redacted["hostToken"][-4:]
-    return redacted
-
-
-def redact_query(query: str) -> tuple[str, Optional[str]]:
-    """A socket's query with its ``publicKey`` redacted, and that key's hint."""
-    pairs = parse_qsl(query, keep_blank_values=True)
-    key = next((value for name, value in pairs if name == "publicKey"), None)
-    if key is None:
-        return query, None
-    return urlencode([(n, key_hint(v) or "" if n == "publicKey" else v) for n, v in pairs], safe="."), key_hint(key)
-
-
 @dataclass(slots=True)
 class RecordedRequest:
     """One request as the fake saw and answered it."""
@@ -81,14 +44,16 @@ class RecordedRequest:
     """Canonical endpoint name (``create_call``...), ``None`` if unroutable."""
     method: str
     path: str
-    """Raw path, still percent-encoded."""
+    """Raw path, still percent-encoded (a secret key in it redacted)."""
     params: dict[str, str]
     """Decoded path parameters (``projectId``, ``callId``...)."""
     raw_query: str
-    """The query string as sent (a socket's ``publicKey`` redacted)."""
+    """The query string as sent, secrets redacted (a socket's ``publicKey``,
+    secret keys, password parameters: see :mod:`.redaction`)."""
     json: Any
     """The request body as JSON, ``None`` when there was none, an
-    :class:`OmittedBody` when it was larger than the journal keeps."""
+    :class:`OmittedBody` when it was larger than the journal keeps.
+    Passwords (at any depth) read ``***``, secret keys their hint."""
     status: int
     response: Any
     """The response body the client was sent (``None`` if it got none)."""
@@ -146,6 +111,33 @@ class Journal:
     def entries(self) -> list[RecordedRequest]:
         with self._lock:
             return list(self._entries)
+
+    def page(
+        self,
+        page: int = 1,
+        limit: int = 100,
+        *,
+        endpoint: Optional[str] = None,
+        status: Optional[int] = None,
+        door: Optional[str] = None,
+        newest_first: bool = False,
+    ) -> tuple[list[RecordedRequest], int]:
+        """One page of the entries that match the filters, oldest first
+        (``newest_first`` reverses it), and how many match in all. Holds
+        at most ``limit`` entries, however long the journal is."""
+        if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+            raise ValueError(f"page must be a whole number from 1, got {page!r}")
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ValueError(f"limit must be a whole number from 1, got {limit!r}")
+        start, found, total = (page - 1) * limit, [], 0
+        with self._lock:
+            for entry in (reversed(self._entries) if newest_first else self._entries):
+                if ((endpoint is None or entry.endpoint == endpoint) and (status is None or entry.status == status)
+                        and (door is None or entry.door == door)):
+                    if start <= total < start + limit:
+                        found.append(entry)
+                    total += 1
+        return found, total
 
     def clear(self) -> None:
         with self._lock:

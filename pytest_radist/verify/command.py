@@ -67,27 +67,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except MissingCredentials as exc:
         return _fail(f"{exc} (or pass --key, --project-id, --public-key, --base-url)")
 
+    from ..controls.redaction import Redactor
     from .report import closing, table, upstream_issue
     from .run import VerifyError, run
 
+    # a target may echo the keys: nothing printed or written carries them
+    redact = Redactor([credentials.secret_key, credentials.public_key], fields=False)
     print(f"radist-fake verify: checking {credentials.base_url} (project {credentials.project_id}) against the fake...", flush=True)
     try:
         report = run(credentials, timeout=args.timeout)
     except VerifyError as exc:
-        return _fail(str(exc))
-    text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        return _fail(redact.text(str(exc)))
+    text = json.dumps(redact.json(report.to_json()), indent=2, ensure_ascii=False) + "\n"
     try:
         if args.report == "-":
             sys.stdout.write(text)
         else:
             Path(args.report).write_text(text, encoding="utf-8")
         if args.upstream:
-            Path(args.upstream).write_text(upstream_issue(report), encoding="utf-8")
+            Path(args.upstream).write_text(redact.text(upstream_issue(report)), encoding="utf-8")
     except OSError as exc:
         return _fail(f"cannot write the report: {exc}")
     output = sys.stderr if args.report == "-" else sys.stdout
-    print(table(report), file=output)
-    print(closing(report, "stdout" if args.report == "-" else args.report), file=output, flush=True)
+    print(redact.text(table(report)), file=output)
+    print(redact.text(closing(report, "stdout" if args.report == "-" else args.report)), file=output, flush=True)
     return report.exit_status
 
 

@@ -147,7 +147,7 @@ def _facts(check: Check, session: Session) -> Facts:
     try:
         return check.run(session)
     except Unreachable as exc:
-        raise VerifyError(f"the target stopped answering during check {check.name}: {exc}; no report written") from None
+        raise VerifyError(f"the target failed during check {check.name}: {exc}; no report written") from None
     except Exception as exc:  # an answer the check could not read: a fact of its own
         return {"check_failed": f"{type(exc).__name__}: {exc}"}
 

@@ -50,17 +50,14 @@ def snapshot(fake: RadistFake, given: dict[str, Any]) -> Answer:
         spaces = [{"id": s.id, "slug": s.slug, "name": s.name, "accessType": s.access_type, "activeRoomId": s.active_room_id}
                   for s in _newest(world.spaces, SHOWN)]
         totals = {"calls": len(world.calls), "rooms": len(world.rooms), "spaces": len(world.spaces)}
-    entries = fake.journal.entries()
-    if "endpoint" in given:
-        entries = [r for r in entries if r.endpoint == given["endpoint"]]
-    if "status" in given:
-        entries = [r for r in entries if r.status == given["status"]]
+    entries, matching = fake.journal.page(
+        1, JOURNAL_SHOWN, endpoint=given.get("endpoint"), status=given.get("status"), newest_first=True)
     return 200, {
         "now": iso(fake.clock.time()), "seed": fake.seed, "settings": settings_json(fake), "totals": totals,
         "projects": [{**project_json(p), "usage": fake.usage(p)} for p in fake.projects.values()],
         "calls": calls, "rooms": rooms, "spaces": spaces,
         "faults": [rule.describe() for rule in fake.faults],
-        "journal": [entry_json(r) for r in entries[-JOURNAL_SHOWN:][::-1]], "journalTotal": len(entries),
+        "journal": [entry_json(r) for r in entries], "journalTotal": matching,
     }
 
 

@@ -38,23 +38,24 @@ def entry_json(r: RecordedRequest) -> dict[str, Any]:
 
 
 def list_requests(fake: RadistFake, given: dict[str, Any]) -> Answer:
-    entries = fake.requests
-    if "endpoint" in given:
-        entries = [r for r in entries if r.endpoint == given["endpoint"]]
-    if "status" in given:
-        entries = [r for r in entries if r.status == given["status"]]
-    if "door" in given:
-        entries = [r for r in entries if r.door == given["door"]]
-    total = len(entries)
-    entries = entries[-given["limit"]:] if "limit" in given else entries
-    return 200, {"requests": [entry_json(r) for r in entries], "total": total}
+    page, limit = given.get("page", 1), given.get("limit", DEFAULT_LIMIT)
+    entries, total = fake.journal.page(
+        page, limit, endpoint=given.get("endpoint"), status=given.get("status"), door=given.get("door"))
+    return 200, {"requests": [entry_json(r) for r in entries], "page": page, "limit": limit, "total": total}
 
+
+#: Entries in one page of the journal by default, and at most: an answer
+#: holds at most that many, however full the journal.
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
 
 ROUTES = (
-    ControlRoute("GET", "requests", "the journal, oldest first, optionally filtered (query parameters)", list_requests, (
+    ControlRoute("GET", "requests", "the journal, oldest first, a page at a time, optionally filtered (query parameters)",
+                 list_requests, (
         Field("endpoint", "string", "only this endpoint", choices=ENDPOINTS + SOCKET_ENDPOINTS),
         Field("status", "integer", "only answers with this status (0: dropped)", minimum=0, maximum=599),
         Field("door", "string", "only requests through this door", choices=("transport", "requests", "httpx", "http", "socket")),
-        Field("limit", "integer", "only the newest N", minimum=1, maximum=10**9),
+        Field("page", "integer", "the page, from 1 (default 1)", minimum=1, maximum=10**9),
+        Field("limit", "integer", f"entries per page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})", minimum=1, maximum=MAX_LIMIT),
     ), source="query", changes_state=False),
 )
