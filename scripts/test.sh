@@ -35,4 +35,6 @@ site="$(mktemp -d)"
 NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict --quiet --site-dir "$site"
 rm -rf "$site"
 .venv/bin/python bench/bench.py --quick
+# the soak's smoke: sockets held past twice every server timeout, beside REST load and clients that stop reading
+.venv/bin/python bench/soak.py --quick
 .venv/bin/python -m pytest -n 2 "$@"  # random order: pytest-randomly

@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(flag, metavar="VALUE", help=f"default: ${variable}" + (" or https://radist.tech" if flag == "--base-url" else ""))
     parser.add_argument("--report", metavar="PATH", default=DEFAULT_REPORT, help=f"where the JSON report goes (default: {DEFAULT_REPORT}; - for stdout)")
     parser.add_argument("--upstream", metavar="PATH", help="also write a Markdown issue body listing what the target refuted")
-    parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=DEFAULT_TIMEOUT, help=f"per request (default: {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=DEFAULT_TIMEOUT, help=f"per request, whole: connect, head and body (default: {DEFAULT_TIMEOUT:g})")
     return parser
 
 
