@@ -202,8 +202,10 @@ def _begin_stop(server: Any, served: ServedApp) -> None:
 
 
 def _cut_the_rest(served: ServedApp) -> None:
-    for connection in [*served.connections.values(), *served.sockets.values()]:
+    for connection in list(served.connections.values()):
         connection.transport.abort()
+    for socket_connection in list(served.sockets.values()):
+        socket_connection.transport.abort()
 
 
 def listens_everywhere(host: str) -> bool:
