@@ -11,11 +11,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, Optional
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 from pytest_radist import RadistFake
-from pytest_radist.api.app import ApiRequest, parse_body
+from pytest_radist.api.app import ApiRequest
 from pytest_radist.target import Outcome
 
 # The loopback server's parsers are C extensions. pytester's in-process runs
@@ -112,25 +110,24 @@ Deviation = Callable[[ApiRequest, Outcome], Outcome]
 
 
 @pytest.fixture
-def standin(httpserver: HTTPServer) -> Iterator[Callable[..., RadistFake]]:
-    """``standin(*deviations)``: a pytest-httpserver app answering from an
-    in-process fake, each answer passed through the deviations."""
-    def serve(*deviations: Deviation, fake: Optional[RadistFake] = None) -> RadistFake:
-        fake = fake or RadistFake(seed=5)
+def standin() -> Iterator[Callable[..., RadistFake]]:
+    """``standin(*deviations)``: a fake on a loopback server of its own
+    (HTTP and sockets), each answer passed through the deviations; verify
+    it at its ``url``."""
+    from .mutants import DeviantFake, Mutant
 
-        def handle(request: Request) -> Response:
-            path, _, query = request.environ["REQUEST_URI"].partition("?")
-            body = request.get_data()
-            api_request = ApiRequest(request.method, path, query, request.headers.get("Authorization"), parse_body(body), raw_body=body)
-            outcome = fake.dispatch(api_request, door="http")
-            for deviation in deviations:
-                outcome = deviation(api_request, outcome)
-            return Response(json.dumps(outcome.body), status=outcome.status, content_type="application/json")
+    served: list[RadistFake] = []
 
-        httpserver.expect_request(re.compile(".*")).respond_with_handler(handle)
+    def serve(*deviations: Deviation, **settings: Any) -> RadistFake:
+        mutants = [Mutant(f"deviation {i}", "fake", "§0", answer=lambda r, o, f, d=d: d(r, o)) for i, d in enumerate(deviations)]
+        fake = DeviantFake(*mutants, **{"seed": 5, **settings})
+        fake.url  # start its server
+        served.append(fake)
         return fake
 
     yield serve
+    for fake in served:
+        fake.close()
 
 
 @pytest.fixture

@@ -195,10 +195,10 @@ def echo_keys(request: ApiRequest, outcome: Outcome) -> Outcome:
     return Outcome(outcome.status, body)
 
 
-def test_verify_never_shows_a_key_a_target_echoes(standin: Any, httpserver: HTTPServer, run_verify: Any, tmp_path: Path) -> None:
+def test_verify_never_shows_a_key_a_target_echoes(standin: Any, run_verify: Any, tmp_path: Path) -> None:
     fake = standin(echo_keys)
     upstream = tmp_path / "issue.md"
-    status, report, out, err = run_verify(httpserver.url_for(""), credentials_of(fake), "--upstream", str(upstream))
+    status, report, out, err = run_verify(fake.url, credentials_of(fake), "--upstream", str(upstream))
     assert report is not None and report["doc_disagreements"], "the echoed keys change the documented messages"
     shown = json.dumps(report) + out + err + upstream.read_text()
     for key in (fake.project.secret_key, fake.project.public_key):

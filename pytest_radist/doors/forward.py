@@ -28,7 +28,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 from urllib.parse import unquote, urlsplit
 
 #: Seconds a forwarded request may take, whole, before it counts as unreachable.
@@ -172,22 +172,25 @@ def forward(
     body: Optional[bytes] = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = MAX_ANSWER_BYTES,
+    headers: Optional[Mapping[str, str]] = None,
 ) -> Reply:
     """Send one request to ``base_url`` + ``path_and_query``, as the SDKs do
-    (``Accept: application/json``; ``Content-Type`` only with a body).
-    Raises :class:`Unreachable` when no whole HTTP answer comes back within
-    ``timeout`` seconds, :class:`AnswerTooLarge` past ``max_bytes``."""
+    (``Accept: application/json``; ``Content-Type`` only with a body), with
+    ``headers`` added (or replacing those). Raises :class:`Unreachable` when
+    no whole HTTP answer comes back within ``timeout`` seconds,
+    :class:`AnswerTooLarge` past ``max_bytes``."""
     url = base_url.rstrip("/") + path_and_query
-    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+    sent = {"Accept": "application/json", "User-Agent": USER_AGENT}
     if authorization is not None:
-        headers["Authorization"] = authorization
+        sent["Authorization"] = authorization
     if body is not None:
-        headers["Content-Type"] = "application/json"
+        sent["Content-Type"] = "application/json"
+    sent.update(headers or {})
     connection, target = _connection(url, timeout)
     cut: list[bool] = []
     handle = _WATCHDOG.at(time.monotonic() + timeout, lambda: _cut(connection, cut))
     try:
-        connection.request(method, target, body=body, headers=headers)
+        connection.request(method, target, body=body, headers=sent)
         response = connection.getresponse()
         declared = response.getheader("Content-Length")
         if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:

@@ -42,7 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--report", metavar="PATH", default=DEFAULT_REPORT, help=f"where the JSON report goes (default: {DEFAULT_REPORT}; - for stdout)")
     parser.add_argument("--upstream", metavar="PATH", help="also write a Markdown issue body listing what the target refuted")
     parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=DEFAULT_TIMEOUT, help=f"per request, whole: connect, head and body (default: {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--connection-limit-calls", metavar="N", type=_count, default=None,
+                        help="also check the connection limit's 429: create up to N calls to reach it (they stay on the target)")
+    parser.add_argument("--token-ttl", metavar="SECONDS", type=_seconds, default=None,
+                        help="also check token expiry: the target's token TTL, which the run waits out")
     return parser
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) <= 10_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of calls from 1 to 10000")
+    return int(text)
 
 
 def _seconds(text: str) -> float:
@@ -75,7 +85,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     redact = Redactor([credentials.secret_key, credentials.public_key], fields=False)
     print(f"radist-fake verify: checking {credentials.base_url} (project {credentials.project_id}) against the fake...", flush=True)
     try:
-        report = run(credentials, timeout=args.timeout)
+        report = run(credentials, timeout=args.timeout, connection_limit_calls=args.connection_limit_calls,
+                     token_ttl=args.token_ttl)
     except VerifyError as exc:
         return _fail(redact.text(str(exc)))
     text = json.dumps(redact.json(report.to_json()), indent=2, ensure_ascii=False) + "\n"

@@ -6,7 +6,7 @@ import json
 from typing import Optional
 
 from .. import __version__
-from .checks import Facts
+from ..fidelity.answers import Facts
 from .run import REPORT_FORMAT, Report, Result
 
 #: Widest a target or fake cell gets in the table.
@@ -48,6 +48,10 @@ def closing(report: Report, report_path: str) -> str:
         f"{summary['agree']} of {summary['checks']} checks agree with {report.target} "
         f"({report.requests} requests, {report.seconds:.1f} s; made on the target: {made}; spaces deleted).",
     ]
+    coverage = ", ".join(f"{section} {row['agree']}/{row['checks']}" for section, row in report.coverage().items())
+    lines.append(f"By section of radist-api.md (agree/checks): {coverage}.")
+    if report.not_run:
+        lines.append("Not run: " + ", ".join(f"{c.name} (needs --{(c.needs or '').replace('_', '-')})" for c in report.not_run) + ".")
     if report.spaces_left:
         lines.append(f"Could not delete these spaces on the target: {', '.join(report.spaces_left)}.")
     for title, results in (

@@ -11,15 +11,12 @@ from typing import Any, Callable, Optional, Sequence
 from .. import __version__
 from ..doors.forward import DEFAULT_TIMEOUT, Unreachable
 from ..live import LiveCredentials
-from .checks import CHECKS, UNKNOWN_ID, Check, Facts, error_of, new_nonce
-from .sides import FakeSide, Session, TargetSide, field as field_of
+from .checks import CHECKS, SECTIONS, UNKNOWN_ID, Check, new_nonce
+from ..fidelity.answers import ABSENT, Facts, error_of, field as field_of
+from .sides import Exchange, FakeSide, Session, Side
 
 #: The ``format`` of the JSON report; bumped when a field changes meaning.
 REPORT_FORMAT = "pytest-radist-verify/1"
-
-
-#: What a side shows for a fact it did not give.
-_ABSENT = "<absent>"
 
 
 class VerifyError(Exception):
@@ -31,6 +28,8 @@ class Result:
     check: Check
     target: Facts
     fake: Facts
+    #: What the check sent the target and what came back (``--record``).
+    exchanges: tuple[Exchange, ...] = ()
 
     @property
     def agree(self) -> bool:
@@ -39,12 +38,12 @@ class Result:
     def differing(self) -> list[str]:
         """The names of the facts that differ, in the order the target gave them."""
         names = list(self.target) + [n for n in self.fake if n not in self.target]
-        return [name for name in names if self.target.get(name, _ABSENT) != self.fake.get(name, _ABSENT)]
+        return [name for name in names if self.target.get(name, ABSENT) != self.fake.get(name, ABSENT)]
 
     def differences(self) -> list[str]:
         """``name: target X, fake Y`` for each fact that differs."""
         return [
-            f"{name}: target {_shown(self.target.get(name, _ABSENT))}, fake {_shown(self.fake.get(name, _ABSENT))}"
+            f"{name}: target {_shown(self.target.get(name, ABSENT))}, fake {_shown(self.fake.get(name, ABSENT))}"
             for name in self.differing()
         ]
 
@@ -61,6 +60,8 @@ class Report:
     requests: int
     #: Ids of spaces the run made on the target and could not delete.
     spaces_left: list[str] = field(default_factory=list)
+    #: Checks not run, with the option each needs.
+    not_run: list[Check] = field(default_factory=list)
 
     @property
     def doc_disagreements(self) -> list[Result]:
@@ -83,6 +84,18 @@ class Report:
             "refuted_assumptions": len(self.refuted_assumptions),
         }
 
+    def coverage(self) -> dict[str, dict[str, Any]]:
+        """Checks run, by section of radist-api.md: how many, of which
+        source, how many agree."""
+        sections: dict[str, dict[str, Any]] = {}
+        for result in self.results:
+            row = sections.setdefault(result.check.section, {
+                "title": SECTIONS.get(result.check.section, ""), "checks": 0, "doc": 0, "fake": 0, "agree": 0})
+            row["checks"] += 1
+            row[result.check.source] += 1
+            row["agree"] += result.agree
+        return dict(sorted(sections.items()))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format": REPORT_FORMAT,
@@ -92,6 +105,7 @@ class Report:
             "started_at": self.started_at,
             "seconds": round(self.seconds, 3),
             "summary": self.summary(),
+            "coverage": self.coverage(),
             "checks": [
                 {
                     "name": r.check.name, "source": r.check.source, "spec": f"radist-api.md {r.check.spec}",
@@ -102,6 +116,7 @@ class Report:
             ],
             "doc_disagreements": [r.check.name for r in self.doc_disagreements],
             "refuted_assumptions": [r.check.name for r in self.refuted_assumptions],
+            "not_run": {c.name: f"needs --{c.needs.replace('_', '-')}" for c in self.not_run if c.needs},
             "made_on_target": self.made,
             "requests_to_target": self.requests,
             "spaces_left_on_target": self.spaces_left,
@@ -109,7 +124,7 @@ class Report:
 
 
 def _shown(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def run(
@@ -118,28 +133,41 @@ def run(
     timeout: float = DEFAULT_TIMEOUT,
     checks: Sequence[Check] = CHECKS,
     progress: Optional[Callable[[Result], None]] = None,
+    connection_limit_calls: Optional[int] = None,
+    token_ttl: Optional[float] = None,
 ) -> Report:
-    """Run ``checks`` against the target and a fresh in-process fake.
+    """Run ``checks`` against the target and a fresh fake. The checks that
+    cost calls or time run only when asked: ``connection_limit_calls``
+    (create up to that many calls to reach the project's connection limit)
+    and ``token_ttl`` (the target's token TTL in seconds, waited out).
     Raises :class:`VerifyError` when the target cannot be used or stops
     answering; the spaces made are deleted either way."""
     started, clock = datetime.now(timezone.utc), time.monotonic()
+    options: dict[str, Any] = {k: v for k, v in (("connection_limit_calls", connection_limit_calls), ("token_ttl", token_ttl)) if v is not None}
     nonce = new_nonce()
-    target = Session(TargetSide(credentials.base_url, timeout), credentials, nonce)
-    fake = Session(FakeSide(credentials), credentials, nonce)
+    chosen = [c for c in checks if c.needs is None or c.needs in options]
+    target = Session(Side(credentials.base_url, timeout), credentials, nonce, options)
+    fake_side = FakeSide(credentials, timeout, connection_limit=connection_limit_calls,
+                         token_ttl=token_ttl if token_ttl is not None else 3600.0)
+    fake = Session(fake_side, credentials, nonce, options)
     results: list[Result] = []
     try:
         _preflight(target)
-        for check in checks:
-            result = Result(check, _facts(check, target), _facts(check, fake))
+        for check in chosen:
+            target.exchanges, fake.exchanges = [], []
+            result = Result(check, _facts(check, target), _facts(check, fake), tuple(target.exchanges))
             results.append(result)
             if progress is not None:
                 progress(result)
     finally:
         left = target.clean_up()
+        fake.clean_up()
+        fake_side.close()
     return Report(
         target=credentials.base_url, project_id=credentials.project_id,
         started_at=started.isoformat(timespec="seconds").replace("+00:00", "Z"), seconds=time.monotonic() - clock,
         results=results, made=target.made, requests=target.requests, spaces_left=left,
+        not_run=[c for c in checks if c not in chosen],
     )
 
 
