@@ -77,9 +77,6 @@ CONTROL_TOKEN_NEEDED = "The control plane needs 'Authorization: Bearer <control 
 SECRET_CORS = "Secret-key endpoints answer no CORS: the secret key must stay on the backend."  # 403 [fake]
 
 # Live mode (pytest --radist-live): the doors forward to a real Radist.
-LIVE_NO_SOCKETS = (
-    "Live mode: signaling sockets are not forwarded; open them on the real service's own host."
-)  # 4501 [fake]
 LIVE_NO_CONTROL_PLANE = "Live mode: the control plane (/_radist/) needs the fake."  # 404 [fake]
 LIVE_UNREACHABLE = "Live mode: could not reach {url}: {reason}"  # 502 [fake]
 LIVE_ANSWER_TOO_LARGE = "Live mode: {url} answered too much: {reason}"  # 502 [fake]

@@ -12,6 +12,7 @@ it; calls and rooms cannot be deleted through the API.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import random
@@ -19,13 +20,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Mapping, NoReturn, Optional
-from urllib.parse import quote
+from typing import Any, Awaitable, Callable, Mapping, NoReturn, Optional, Sequence
+from urllib.parse import quote, urlencode
 
 from . import errors as E
 from .api import app as api
 from .api import routes
-from .controls.browser import BrowserPolicy
+from .controls.browser import BrowserPolicy, is_preflight
 from .controls.journal import DEFAULT_BODY_LIMIT, Journal
 from .controls.redaction import Redactor
 from .doors.forward import DEFAULT_TIMEOUT, AnswerTooLarge, Reply, Unreachable, forward
@@ -152,14 +153,14 @@ class RadistLive(RadistTarget):
 
     def dispatch(self, request: api.ApiRequest, door: str) -> Outcome:
         """Forward one request to the real service and journal it. The
-        control plane and signaling sockets are not forwarded."""
+        control plane is not forwarded."""
         if request.path.startswith(CONTROL_PREFIX):
             return Outcome(404, {"error": E.LIVE_NO_CONTROL_PLANE})
         found = routes.match(request.method, request.path)
-        if request.websocket or (found.route is not None and found.route.key == "socket"):
-            outcome = Outcome(501, {"error": E.LIVE_NO_SOCKETS, "reason": "live"})
-        else:
-            outcome = self._forward(request)
+        outcome = self._forward(request)  # a socket's upgrade goes through relay_socket instead
+        sent = {name.lower(): value for name, value in request.headers}
+        if is_preflight(request.method, sent.get("origin"), "access-control-request-method" in sent):
+            return outcome  # the service answers a page's preflight; it is not a request of the app's
         self._record(request, found, outcome, door=door, key_type=_key_type(request.authorization, outcome.status))
         if found.endpoint == "create_space" and outcome.status == 200 and isinstance(outcome.body, dict):
             self._remember_space(request, outcome.body)
@@ -170,7 +171,7 @@ class RadistLive(RadistTarget):
         try:
             reply = forward(
                 self.base_url, request.method, path, authorization=request.authorization,
-                body=_body_bytes(request), timeout=self.timeout,
+                body=_body_bytes(request), timeout=self.timeout, headers=end_to_end(request.headers),
             )
         except Unreachable as exc:  # too slow, too large, or not there: a 502 in JSON
             template = E.LIVE_ANSWER_TOO_LARGE if isinstance(exc, AnswerTooLarge) else E.LIVE_UNREACHABLE
@@ -181,6 +182,81 @@ class RadistLive(RadistTarget):
 
     def _now(self) -> float:
         return time.time()
+
+    # -- signaling sockets ------------------------------------------------------
+
+    async def relay_socket(self, path: str, query: str, headers: Sequence[tuple[str, str]],
+                           receive: Callable[[], Awaitable[dict[str, Any]]], send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        """Relay one signaling socket to the service (the loopback server
+        calls it for each upgrade): the handshake as the service answers it,
+        then frames both ways and the close code and reason as sent, from
+        either side. The handshake is journaled, its key redacted."""
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+        url = "ws" + self.base_url[len("http"):] + path + (f"?{query}" if query else "")
+        request = api.ApiRequest("GET", path, query, None, api.NO_BODY, self.base_url, websocket=True, headers=tuple(headers))
+        forwarded = {k: v for k, v in end_to_end(headers).items() if k.lower() not in SOCKET_HANDSHAKE}
+        try:
+            upstream = await connect(url, additional_headers=forwarded, open_timeout=self.timeout, ping_interval=None,
+                                     max_size=None, compression=None)
+        except InvalidStatus as refusal:  # the service refused the upgrade: the client gets its answer
+            answer = refusal.response
+            refused_body = bytes(answer.body or b"")
+            self._journal_socket(request, Outcome(answer.status_code, _json_object(refused_body), raw=refused_body))
+            await send({"type": "websocket.http.response.start", "status": answer.status_code,
+                        "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in answer.headers.raw_items()
+                                    if k.lower() not in HOP_BY_HOP]})
+            await send({"type": "websocket.http.response.body", "body": refused_body})
+            return
+        except (OSError, TimeoutError, InvalidHandshake) as exc:
+            message = E.LIVE_UNREACHABLE.format(url=self.base_url, reason=str(exc) or type(exc).__name__)
+            self.report_problem(message)
+            self._journal_socket(request, Outcome(502, {"error": message}))
+            await send({"type": "websocket.http.response.start", "status": 502, "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "websocket.http.response.body", "body": json.dumps({"error": message}).encode()})
+            return
+        self._journal_socket(request, Outcome(101, None))
+        await send({"type": "websocket.accept"})
+
+        async def client_to_service() -> None:
+            while True:
+                message = await receive()
+                if message["type"] != "websocket.receive":  # the client closed, or left
+                    code = message.get("code", 1000)
+                    await upstream.close(code if code in SENDABLE_CLOSE or 3000 <= code < 5000 else 1000, message.get("reason") or "")
+                    return
+                await upstream.send(message["text"] if message.get("text") is not None else message.get("bytes") or b"")
+
+        async def service_to_client() -> None:
+            try:
+                async for frame in upstream:
+                    await send({"type": "websocket.send", **({"text": frame} if isinstance(frame, str) else {"bytes": frame})})
+            except ConnectionClosed:
+                pass
+            received = upstream.close_code if upstream.close_code is not None else 1006
+            code = received if received in SENDABLE_CLOSE or 3000 <= received < 5000 else 1011
+            await send({"type": "websocket.close", "code": code, "reason": upstream.close_reason or ""})
+
+        relays = [asyncio.ensure_future(client_to_service()), asyncio.ensure_future(service_to_client())]
+        try:
+            await asyncio.wait(relays, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for relay in relays:
+                relay.cancel()
+            await asyncio.gather(*relays, return_exceptions=True)
+            await upstream.close()
+
+    def _journal_socket(self, request: api.ApiRequest, outcome: Outcome) -> None:
+        self._record(request, routes.match("GET", request.path), outcome, door="socket",
+                     key_type="public" if outcome.status == 101 else None)
+
+    def signaling_url(self, token: str, *, public_key: Optional[str] = None, room: bool = False) -> str:
+        """The socket URL that joins with ``token`` through the loopback
+        forwarder (``room=True`` for a room token: tokens do not say which)."""
+        name, path = ("roomToken", "/api/v1/rooms/signaling/ws") if room else ("callToken", "/api/v1/p2p/signaling/ws")
+        query = urlencode({"publicKey": public_key or self.project.public_key, name: token})
+        return "ws" + self.url[len("http"):] + path + "?" + query
 
     def _journaled_answer(self, body: Optional[dict[str, Any]]) -> Any:
         """The service's answer, with every key and password in it redacted."""
@@ -229,13 +305,48 @@ def _body_bytes(request: api.ApiRequest) -> Optional[bytes]:
     return json.dumps(request.body).encode()
 
 
+#: Headers that belong to one connection, not to the message (RFC 9110
+#: 7.6.1), and those the forwarder sets itself: never passed on.
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "trailer",
+    "proxy-authenticate", "proxy-authorization", "host", "content-length",
+    # answers come back as the service encoded them: ask for them plain, so the journal can read them
+    "accept-encoding",
+})
+
+
+#: What a WebSocket client sets itself on a handshake: the relay's own.
+SOCKET_HANDSHAKE = frozenset({"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol"})
+#: Close codes an endpoint may send (RFC 6455 7.4.1; 1005, 1006, 1015 are only ever reported).
+SENDABLE_CLOSE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014})
+
+
+def _json_object(raw: Optional[bytes]) -> Optional[dict[str, Any]]:
+    try:
+        value = json.loads(raw or b"")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def end_to_end(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """``headers`` without the hop-by-hop ones (and those ``Connection`` names)."""
+    named = {token.strip().lower() for name, value in headers if name.lower() == "connection" for token in value.split(",")}
+    kept: dict[str, str] = {}
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in HOP_BY_HOP or lowered in named:
+            continue
+        kept[name] = f"{kept[name]}, {value}" if name in kept else value
+    return kept
+
+
 def _outcome(reply: Reply) -> Outcome:
-    """A forwarded answer as a door sends it: JSON objects as they are,
-    anything else byte for byte with its own content type."""
+    """A forwarded answer as the service sent it: status, the body byte for
+    byte, its end-to-end headers (``Content-Type``, ``Retry-After``, CORS);
+    JSON objects are read for the journal too."""
     body = reply.json
-    if isinstance(body, dict):
-        return Outcome(reply.status, body)
-    return Outcome(reply.status, None, raw=reply.raw, headers={"Content-Type": reply.content_type or "application/octet-stream"})
+    return Outcome(reply.status, body if isinstance(body, dict) else None, raw=reply.raw, headers=end_to_end(reply.headers))
 
 
 def _key_type(authorization: Optional[str], status: int) -> Optional[str]:

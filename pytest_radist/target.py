@@ -61,8 +61,16 @@ class Outcome:
     raw: Optional[bytes] = None  # a body to send as is instead of JSON
     drop: bool = False  # close the connection without an answer
     delay: float = 0.0  # seconds of real time to wait first
-    #: headers beyond Content-Type (``Allow`` on a 405; a forwarded body's own type)
+    #: headers beyond Content-Type (``Allow`` on a 405; a forwarded answer's own)
     headers: dict[str, str] = field(default_factory=dict)
+
+    def head(self) -> list[tuple[str, str]]:
+        """The answer's headers: its own, with ``Content-Type:
+        application/json`` unless it names another type."""
+        own = list(self.headers.items())
+        if any(name.lower() == "content-type" for name, _ in own):
+            return own
+        return [("Content-Type", "application/json"), *own]
 
 
 class RadistTarget:
@@ -119,10 +127,10 @@ class RadistTarget:
             key = key_hint(next((v for n, v in parse_qsl(request.query) if n == "publicKey"), None))
         if outcome.drop:
             response: Any = None
-        elif outcome.raw is not None:
-            response = redactor.text(outcome.raw.decode("utf-8", "replace"))
-        else:
+        elif outcome.body is not None or outcome.raw is None:
             response = self._journaled_answer(outcome.body)
+        else:  # not JSON (a malformed fault, a forwarded HTML page): the text
+            response = redactor.text(outcome.raw.decode("utf-8", "replace"))
         path = redactor.text(request.path)
         self.journal.record(RecordedRequest(
             endpoint=found.endpoint, method=request.method, path=path,

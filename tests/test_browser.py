@@ -65,3 +65,45 @@ def test_two_browsers_call_each_other_through_the_fake(radist_fake: RadistFake, 
         first.close()
         second.close()
     radist_fake.wait_for_tombstone(call, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def radist_process() -> Iterator[dict[str, str]]:
+    """A radist-fake process: the "real service" a live-mode suite talks to."""
+    from .helpers import start_radist_fake
+
+    process, settings = start_radist_fake("--seed", "11")
+    yield settings
+    process.terminate()
+    process.wait(10)
+
+
+def test_two_browsers_call_each_other_live_through_the_forwarder(radist_process: dict[str, str], browser: Any, page_origin: str) -> None:
+    """Live mode end to end: the pages talk to the loopback forwarder only; it
+    relays the mints (with the service's own CORS answers) and both signaling
+    sockets to a radist-fake process standing in for Radist."""
+    from pytest_radist.live import LiveCredentials, RadistLive
+
+    credentials = LiveCredentials(radist_process["RADIST_PROJECT_ID"], radist_process["RADIST_KEY"],
+                                  radist_process["RADIST_PUBLIC_KEY"], radist_process["RADIST_API_BASE_URL"])
+    with RadistLive(credentials) as live:
+        call = live.client().create_p2p_connection(access_control="public")
+        query = urlencode({"base": live.url, "publicKey": credentials.public_key, "callId": call.call_id})
+        first, second = browser.new_context(), browser.new_context()
+        try:
+            alice, bob = first.new_page(), second.new_page()
+            alice.goto(f"{page_origin}/peer.html?{query}")
+            alice.wait_for_function("window.peerId !== undefined", timeout=15_000)  # alice is in: bob's arrival makes her offer
+            bob.goto(f"{page_origin}/peer.html?{query}")
+            for page in (alice, bob):
+                page.wait_for_function("window.received !== null", timeout=20_000)
+            alice_id, bob_id = alice.evaluate("window.peerId"), bob.evaluate("window.peerId")
+            assert alice.evaluate("window.received") == f"hello from {bob_id}"
+            assert bob.evaluate("window.received") == f"hello from {alice_id}"
+        finally:
+            first.close()
+            second.close()
+        journaled = [(r.endpoint, r.status) for r in live.requests]
+        assert journaled == [("create_call", 200), ("mint_call_token_public", 200), ("p2p_signaling", 101),
+                             ("mint_call_token_public", 200), ("p2p_signaling", 101)]
+        assert live.problems == []

@@ -89,10 +89,10 @@ def test_the_fake_only_controls_are_the_ones_the_issue_names() -> None:
     controls = fake_only_controls()
     for name, shown in {"fail": "fail()", "clock": "clock", "join": "join()", "make_call": "make_call()",
                         "calls": "calls", "usage": "usage()", "connection_limit_reached": "connection_limit_reached()",
-                        "wait_for_peers": "wait_for_peers()", "signaling_url": "signaling_url()"}.items():
+                        "wait_for_peers": "wait_for_peers()", "reconnect_url": "reconnect_url()"}.items():
         assert controls[name] == shown
     shared = {"transport", "client", "requests_adapter", "httpx_transport", "url", "journal", "assert_called",
-              "assert_not_called", "requests", "requests_to", "project", "seed", "reset", "check", "problems"}
+              "assert_not_called", "requests", "requests_to", "project", "seed", "reset", "check", "problems", "signaling_url"}
     assert not shared & set(controls)
 
 
@@ -173,17 +173,56 @@ def test_an_unreachable_service_is_a_502_and_a_problem() -> None:
         live.check()
 
 
-def test_the_control_plane_and_sockets_are_not_forwarded(real: RadistFake, live: RadistLive) -> None:
+def test_the_control_plane_is_not_forwarded(real: RadistFake, live: RadistLive) -> None:
     with pytest.raises(urllib.error.HTTPError) as answer:
         urllib.request.urlopen(live.url + "/_radist/state", timeout=5)
     assert answer.value.code == 404 and "control plane" in json.loads(answer.value.read())["error"]
-    socket_url = "ws" + live.url[len("http"):] + "/api/v1/p2p/signaling/ws?publicKey=rad_pk_x&callToken=ct_x"
-    with connect(socket_url, open_timeout=5, close_timeout=1) as ws:
-        frame = json.loads(ws.recv(timeout=5))
-        with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=5)
-    assert frame["reason"] == "live" and closed.value.rcvd is not None and closed.value.rcvd.code == 4501
     assert real.requests == [], "nothing reached the service"
+
+
+def test_sockets_are_relayed_as_the_service_answers(real: RadistFake, live: RadistLive) -> None:
+    call = real.make_call("public")
+    with connect(live.signaling_url(call.tokens[0].value), open_timeout=5, close_timeout=1) as alice, \
+            connect(live.signaling_url(call.tokens[1].value), open_timeout=5, close_timeout=1) as bob:
+        welcome = json.loads(alice.recv(timeout=5))
+        assert welcome["type"] == "welcome" and welcome["call"]["callId"] == call.id
+        bob.recv(timeout=5), alice.recv(timeout=5)  # bob's welcome, alice hears peer-joined
+        bob.send(json.dumps({"type": "signal", "data": {"sdp": "offer"}}))
+        assert json.loads(alice.recv(timeout=5))["data"] == {"sdp": "offer"}, "frames go both ways"
+        real.remove_peer(welcome["peerId"])
+        with pytest.raises(ConnectionClosed) as closed:
+            alice.recv(timeout=5)
+    assert closed.value.rcvd is not None and (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "Removed from the call.")
+    bad = "ws" + live.url[len("http"):] + "/api/v1/p2p/signaling/ws?publicKey=rad_pk_x&callToken=ct_x"
+    with connect(bad, open_timeout=5, close_timeout=1) as refused:
+        assert json.loads(refused.recv(timeout=5))["reason"] == "invalid_key"
+        with pytest.raises(ConnectionClosed) as closed:
+            refused.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401, "the service's own close, as sent"
+    journaled = [(r.endpoint, r.status, r.key) for r in live.requests]
+    assert journaled == [("p2p_signaling", 101, f"rad_pk_...{real.project.public_key[-4:]}")] * 2 + [("p2p_signaling", 101, "rad_pk_...pk_x")]
+    assert real.project.public_key not in repr(live.requests)
+
+
+def test_headers_come_back_as_the_service_sent_them(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/v1/projects/p/calls").respond_with_data(
+        '{"error": "Connection limit reached."}', status=429, content_type="application/problem+json; charset=utf-8",
+        headers={"Retry-After": "30", "Access-Control-Allow-Origin": "https://app.example", "X-Trace": "abc"})
+    live = RadistLive(LiveCredentials("p", "rad_sk_x", "rad_pk_x", httpserver.url_for("").rstrip("/")))
+    try:
+        request = urllib.request.Request(live.url + "/api/v1/projects/p/calls", method="POST",
+                                         headers={"Authorization": "Bearer rad_sk_x", "Origin": "https://app.example", "X-Client": "1"})
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(request, timeout=5)
+    finally:
+        live.close()
+    headers = answer.value.headers
+    assert answer.value.code == 429 and headers["Content-Type"] == "application/problem+json; charset=utf-8"
+    assert (headers["Retry-After"], headers["Access-Control-Allow-Origin"], headers["X-Trace"]) == ("30", "https://app.example", "abc")
+    assert headers.get("Vary") is None, "no CORS of the fake's own on the way"
+    sent = httpserver.log[0][0].headers
+    assert (sent["Origin"], sent["X-Client"]) == ("https://app.example", "1"), "the client's headers reach the service"
+    assert live.requests[0].response == {"error": "Connection limit reached."}
 
 
 def test_the_forwarder_stops_at_once_with_a_forward_in_flight(real: RadistFake) -> None:

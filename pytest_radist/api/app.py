@@ -58,6 +58,8 @@ class ApiRequest:
     websocket: bool = False
     #: the body's bytes as received, when a door read them (live mode forwards them as they came)
     raw_body: Optional[bytes] = None
+    #: the request's headers as received, when a door has them (live mode forwards them)
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def request_from_url(method: str, url: str, authorization: Optional[str], body: Any) -> ApiRequest:

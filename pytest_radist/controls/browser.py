@@ -33,6 +33,12 @@ def _origins(value: Optional[object], name: str) -> Optional[tuple[str, ...]]:
     return tuple(v.rstrip("/") for v in value)
 
 
+def is_preflight(method: str, origin: Optional[str], asks_method: bool) -> bool:
+    """A CORS preflight: ``OPTIONS`` from a page, naming the method it wants.
+    Never journaled, never a strict-mode problem (radist-api.md 6.5)."""
+    return method == "OPTIONS" and origin is not None and asks_method
+
+
 @dataclass(frozen=True)
 class BrowserPolicy:
     """CORS and host rules of one fake.

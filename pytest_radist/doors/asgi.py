@@ -22,13 +22,14 @@ from urllib.parse import urlsplit
 from .. import errors as E
 from ..api import routes
 from ..api.app import NO_BODY, ApiRequest, parse_body
-from ..controls.browser import Audience
+from ..controls.browser import Audience, is_preflight
 from ..controls.control_plane import PREFIX as CONTROL_PREFIX
 from .limits import ServerLimits
 from .signaling import SignalingHub, SocketPeer
 
 if TYPE_CHECKING:
     from ..fake import RadistFake
+    from ..live import RadistLive
     from ..target import Outcome, RadistTarget
     from .protocols import RadistHttpProtocol
     from .socket_protocol import RadistWebSocketProtocol
@@ -106,7 +107,7 @@ class RadistApp:
         host = _text(headers.get(b"host"))
         policy = fake.browser
         host_allowed = policy.host_allowed(host, self.served.host)
-        if scope["method"] == "OPTIONS" and origin is not None and b"access-control-request-method" in headers:
+        if not fake.live and origin is not None and is_preflight(scope["method"], origin, b"access-control-request-method" in headers):
             await self._preflight(send, fake, path, origin, _text(headers[b"access-control-request-method"]) or "")
             return
         if path.startswith(CONTROL_PREFIX):
@@ -135,7 +136,7 @@ class RadistApp:
         if outcome.drop:
             self.served.drop(scope)
             return
-        audience = _audience(scope["method"], path)
+        audience = None if fake.live else _audience(scope["method"], path)  # live: the service's own CORS, as sent
         extra = policy.cors_headers(origin, audience) if audience is not None else []
         extra += [(name.lower().encode(), value.encode("latin-1")) for name, value in outcome.headers.items()]
         await _respond(send, outcome.status, outcome.body, raw=outcome.raw, extra=extra)
@@ -163,11 +164,13 @@ class RadistApp:
         if fake is None:
             await _refuse_socket(send, 503, "error", E.NO_FAKE_ATTACHED)
             return
+        if fake.live:  # relayed to the real service, which answers the handshake and decides origins
+            relay = cast("RadistLive", fake).relay_socket
+            headers_as_sent = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
+            await relay(path, scope["query_string"].decode("latin-1"), headers_as_sent, receive, send)
+            return
         if origin is not None and not fake.browser.origin_allowed(origin, "client"):
             await _refuse_socket(send, 403, "origin", E.ORIGIN_NOT_ALLOWED)
-            return
-        if fake.live:  # sockets are the real service's own
-            await _refuse_socket(send, 501, "live", E.LIVE_NO_SOCKETS)
             return
         await self._signal(scope, receive, send, cast("RadistFake", fake), path)
 
@@ -340,6 +343,7 @@ def _api_request(scope: Scope, path: str, headers: dict[bytes, bytes], body: byt
         base_url=f"http://{host}",
         body_size=len(body),
         raw_body=body,
+        headers=tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]),
     )
 
 

@@ -46,6 +46,7 @@ class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         api_request = ApiRequest(
             request.method, path, query, request.headers.get("authorization"), parse_body(content),
             f"{url.scheme}://{url.netloc.decode('ascii')}", body_size=len(content), raw_body=content,
+            headers=tuple(request.headers.items()),
         )
         return self._fake.dispatch(api_request, door="httpx")
 
@@ -62,8 +63,7 @@ class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if outcome.drop:
             raise httpx.RemoteProtocolError(_DROPPED, request=request)
         content = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
-        headers = {"Content-Type": "application/json", **outcome.headers}
-        return httpx.Response(outcome.status, headers=headers, content=content, request=request)
+        return httpx.Response(outcome.status, headers=outcome.head(), content=content, request=request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         outcome = self._dispatch(request, request.read())

@@ -56,6 +56,7 @@ class RadistAdapter(BaseAdapter):
             request.method or "GET", request.url or "", _text(request.headers.get("Authorization")), parse_body(raw),
         )
         api_request.raw_body = raw
+        api_request.headers = tuple((name, _text(value) or "") for name, value in request.headers.items())
         outcome = self._fake.dispatch(api_request, door="requests")
         if outcome.delay:
             limit = _read_timeout(timeout)
@@ -67,7 +68,7 @@ class RadistAdapter(BaseAdapter):
         response = requests.Response()
         response.status_code = outcome.status
         response._content = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
-        response.headers = CaseInsensitiveDict({"Content-Type": "application/json", **outcome.headers})
+        response.headers = CaseInsensitiveDict(outcome.head())
         response.encoding = "utf-8"
         response.url = request.url or ""
         response.request = request
