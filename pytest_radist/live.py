@@ -29,6 +29,7 @@ from .api import routes
 from .controls.browser import BrowserPolicy, is_preflight
 from .controls.journal import DEFAULT_BODY_LIMIT, Journal
 from .controls.redaction import Redactor
+from .fidelity.cassettes import Recorder, http_step
 from .doors.forward import DEFAULT_TIMEOUT, AnswerTooLarge, Reply, Unreachable, forward
 from .model.ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX
 from .target import CONTROL_PREFIX, Outcome, RadistTarget
@@ -139,6 +140,8 @@ class RadistLive(RadistTarget):
         self.timeout = timeout
         self._refuse = refuse or _raise_fake_only
         self.project = LiveProject(credentials, self._refuse)
+        #: Keeps this test's exchanges for its cassette (``--radist-record``), if set.
+        self.recorder: Optional[Recorder] = None
         self._spaces_made: list[tuple[str, Optional[str]]] = []  # (delete path, authorization)
         self._spaces_lock = threading.Lock()
 
@@ -158,6 +161,11 @@ class RadistLive(RadistTarget):
             return Outcome(404, {"error": E.LIVE_NO_CONTROL_PLANE})
         found = routes.match(request.method, request.path)
         outcome = self._forward(request)  # a socket's upgrade goes through relay_socket instead
+        if self.recorder is not None and not outcome.forward_failed:
+            self.recorder.http(http_step(
+                request.method, request.path, request.query,
+                {**dict(request.headers), **({"Authorization": request.authorization} if request.authorization else {})},
+                _body_bytes(request), outcome.status, outcome.head(), outcome.raw or b""))
         sent = {name.lower(): value for name, value in request.headers}
         if is_preflight(request.method, sent.get("origin"), "access-control-request-method" in sent):
             return outcome  # the service answers a page's preflight; it is not a request of the app's
@@ -177,7 +185,7 @@ class RadistLive(RadistTarget):
             template = E.LIVE_ANSWER_TOO_LARGE if isinstance(exc, AnswerTooLarge) else E.LIVE_UNREACHABLE
             message = template.format(url=self.base_url, reason=exc)
             self.report_problem(message)
-            return Outcome(502, {"error": message})
+            return Outcome(502, {"error": message}, forward_failed=True)
         return _outcome(reply)
 
     def _now(self) -> float:
@@ -197,12 +205,15 @@ class RadistLive(RadistTarget):
         url = "ws" + self.base_url[len("http"):] + path + (f"?{query}" if query else "")
         request = api.ApiRequest("GET", path, query, None, api.NO_BODY, self.base_url, websocket=True, headers=tuple(headers))
         forwarded = {k: v for k, v in end_to_end(headers).items() if k.lower() not in SOCKET_HANDSHAKE}
+        kept: dict[str, Any] = {"frame": None, "close": None, "refused": None}  # for the cassette
         try:
             upstream = await connect(url, additional_headers=forwarded, open_timeout=self.timeout, ping_interval=None,
                                      max_size=None, compression=None)
         except InvalidStatus as refusal:  # the service refused the upgrade: the client gets its answer
             answer = refusal.response
             refused_body = bytes(answer.body or b"")
+            if self.recorder is not None:
+                self.recorder.socket(path, query, dict(headers), {**kept, "refused": answer.status_code})
             self._journal_socket(request, Outcome(answer.status_code, _json_object(refused_body), raw=refused_body))
             await send({"type": "websocket.http.response.start", "status": answer.status_code,
                         "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in answer.headers.raw_items()
@@ -217,12 +228,17 @@ class RadistLive(RadistTarget):
             await send({"type": "websocket.http.response.body", "body": json.dumps({"error": message}).encode()})
             return
         self._journal_socket(request, Outcome(101, None))
+        index = None if self.recorder is None else self.recorder.socket(path, query, dict(headers), kept)
         await send({"type": "websocket.accept"})
 
         async def client_to_service() -> None:
             while True:
                 message = await receive()
                 if message["type"] != "websocket.receive":  # the client closed, or left
+                    if kept["close"] is None:
+                        kept["client closed"] = True
+                        if self.recorder is not None and index is not None:
+                            self.recorder.closed(index)
                     code = message.get("code", 1000)
                     await upstream.close(code if code in SENDABLE_CLOSE or 3000 <= code < 5000 else 1000, message.get("reason") or "")
                     return
@@ -231,10 +247,14 @@ class RadistLive(RadistTarget):
         async def service_to_client() -> None:
             try:
                 async for frame in upstream:
+                    if kept["frame"] is None:
+                        kept["frame"] = _json_object(frame.encode() if isinstance(frame, str) else frame)
                     await send({"type": "websocket.send", **({"text": frame} if isinstance(frame, str) else {"bytes": frame})})
             except ConnectionClosed:
                 pass
             received = upstream.close_code if upstream.close_code is not None else 1006
+            if not kept.pop("client closed", False):  # the service closed it: the cassette keeps how
+                kept["close"] = [received, upstream.close_reason or ""]
             code = received if received in SENDABLE_CLOSE or 3000 <= received < 5000 else 1011
             await send({"type": "websocket.close", "code": code, "reason": upstream.close_reason or ""})
 

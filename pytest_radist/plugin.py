@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, NoReturn, Optional, cast
 
@@ -16,6 +17,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .doors.server import LoopbackServer
+    from .fidelity.cassettes import Recorder
     from .fake import RadistFake
     from .live import LiveCredentials, RadistLive
     from .target import RadistTarget
@@ -71,6 +73,9 @@ LIVE_SETTINGS = ("seed", "strict", "guard", "journal_limit", "journal_body_limit
 #: The marker of tests that only make sense against the fake: not run in live mode.
 FAKE_ONLY_MARKER = "radist_fake_only"
 
+#: ``--radist-record-mode`` (VCR.py's record modes; pytest_radist.fidelity.cassettes.MODES).
+RECORD_MODES = ("once", "new_episodes", "all", "none")
+
 _SEED_KEY = pytest.StashKey[int]()
 _LIVE_KEY = pytest.StashKey[Optional["LiveCredentials"]]()
 #: The seed pytest-randomly hands its seeders before each test, if it runs.
@@ -96,11 +101,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
              "RADIST_API_BASE_URL): doors forward, controls only the fake has skip the test",
     )
     parser.addini("radist_live", "run the radist fixtures against a real Radist (see --radist-live)", type="bool", default=False)
+    group.addoption(
+        "--radist-record", dest="radist_record", metavar="DIR", default=None,
+        help="with --radist-live: keep each test's exchanges with the service as a cassette in DIR (secrets and ids named)",
+    )
+    group.addoption(
+        "--radist-record-mode", dest="radist_record_mode", default="once", choices=RECORD_MODES,
+        help="once (default): write a test's cassette if it has none; new_episodes: add the new steps; all: rewrite; none: write nothing",
+    )
+    group.addoption(
+        "--radist-replay", dest="radist_replay", metavar="DIR", default=None,
+        help="replay every cassette in DIR against a fresh fake, one test each, failing on any difference (no credentials, no network)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     fake_settings(config, {})  # a bad --radist-* value is one usage error now, not one per test
     config.stash[_LIVE_KEY] = _live_credentials(config)
+    if config.getoption("radist_record", None) and config.stash[_LIVE_KEY] is None:
+        raise pytest.UsageError("--radist-record keeps what the real service answers: add --radist-live (and its credentials)")
+    replay = config.getoption("radist_replay", None)
+    if replay and not os.path.isdir(replay):
+        raise pytest.UsageError(f"--radist-replay {replay}: no such directory (record cassettes with --radist-live --radist-record DIR)")
     config.addinivalue_line(
         "markers",
         f"{FAKE_ONLY_MARKER}: the test needs the fake (its controls or state); live mode (--radist-live) does not run it",
@@ -131,15 +153,6 @@ def pytest_report_header(config: pytest.Config) -> Optional[str]:
     if credentials is None:
         return None
     return f"radist: live mode against {credentials.base_url} (project {credentials.project_id}); fake-only tests are not run"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.stash.get(_LIVE_KEY, None) is None:
-        return
-    fake_only = [item for item in items if item.get_closest_marker(FAKE_ONLY_MARKER)]
-    if fake_only:
-        config.hook.pytest_deselected(items=fake_only)
-        items[:] = [item for item in items if not item.get_closest_marker(FAKE_ONLY_MARKER)]
 
 
 def fake_settings(config: pytest.Config, marker_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +227,8 @@ def _skip(message: str) -> NoReturn:
 
 
 @contextmanager
-def _serving_live(server: LoopbackServer, credentials: LiveCredentials, marker_kwargs: dict[str, Any]) -> Iterator[RadistLive]:
+def _serving_live(server: LoopbackServer, credentials: LiveCredentials, marker_kwargs: dict[str, Any],
+                  record: Optional[Recorder] = None) -> Iterator[RadistLive]:
     """A forwarder to the real service, served by ``server``: a test that
     configures the fake is skipped; the guard is off."""
     from .errors import FAKE_ONLY
@@ -226,8 +240,34 @@ def _serving_live(server: LoopbackServer, credentials: LiveCredentials, marker_k
         _skip(FAKE_ONLY.format(control=f"@pytest.mark.radist({shown})"))
     options = {name: marker_kwargs[name] for name in LIVE_SETTINGS if name in marker_kwargs and name != "guard"}
     live = RadistLive(credentials, refuse=_skip, **options)
+    if record is not None:
+        live.recorder = record
     with _serving(server, live, nullcontext()):
         yield live
+
+
+def _recorder(test: str, credentials: LiveCredentials) -> Recorder:
+    from .fidelity.cassettes import Recorder
+
+    return Recorder(test, credentials.base_url, {
+        credentials.project_id: "<project>", credentials.secret_key: "<secret key>", credentials.public_key: "<public key>"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--radist-replay DIR``: one test per cassette, before ``-k`` and the
+    like choose among them; live mode: tests marked fake-only are deselected."""
+    replay = config.getoption("radist_replay", None)
+    if replay:
+        from .fidelity.items import cassette_items
+
+        items.extend(cassette_items(session, Path(replay)))
+    if config.stash.get(_LIVE_KEY, None) is None:
+        return
+    fake_only = [item for item in items if item.get_closest_marker(FAKE_ONLY_MARKER)]
+    if fake_only:
+        config.hook.pytest_deselected(items=fake_only)
+        items[:] = [item for item in items if not item.get_closest_marker(FAKE_ONLY_MARKER)]
 
 
 def _problems(target: RadistTarget) -> Optional[str]:
@@ -255,8 +295,12 @@ def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -
     credentials = request.config.stash.get(_LIVE_KEY, None)
     if credentials is not None:
         fake_settings(request.config, marker_kwargs)  # unknown settings are still an error
-        with _serving_live(radist_server, credentials, marker_kwargs) as live:
+        directory = request.config.getoption("radist_record", None)
+        recorder = _recorder(request.node.nodeid, credentials) if directory else None
+        with _serving_live(radist_server, credentials, marker_kwargs, recorder) as live:
             yield cast("RadistFake", live)  # the same doors and journal; what it lacks skips the test
+        if recorder is not None:
+            recorder.save(Path(directory), request.config.getoption("radist_record_mode"))
         return
     settings = fake_settings(request.config, marker_kwargs)
     if settings.get("seed") is None:

@@ -63,6 +63,8 @@ class Outcome:
     delay: float = 0.0  # seconds of real time to wait first
     #: headers beyond Content-Type (``Allow`` on a 405; a forwarded answer's own)
     headers: dict[str, str] = field(default_factory=dict)
+    #: live mode: the forward itself failed (this 502 is the forwarder's, not the service's)
+    forward_failed: bool = False
 
     def head(self) -> list[tuple[str, str]]:
         """The answer's headers: its own, with ``Content-Type:

@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also check the connection limit's 429: create up to N calls to reach it (they stay on the target)")
     parser.add_argument("--token-ttl", metavar="SECONDS", type=_seconds, default=None,
                         help="also check token expiry: the target's token TTL, which the run waits out")
+    parser.add_argument("--record", metavar="DIR", type=Path, default=None,
+                        help="also keep the run as a cassette in DIR, to replay against the fake later (--cassettes)")
+    parser.add_argument("--cassettes", metavar="DIR", type=Path, default=None,
+                        help="no target: replay the cassettes in DIR (from --record, or pytest --radist-record) against the fake")
     return parser
 
 
@@ -67,6 +71,8 @@ def _seconds(text: str) -> float:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.cassettes is not None:
+        return _replay(args)
     environ = dict(os.environ)
     for flag, variable in _CREDENTIAL_FLAGS.items():
         value = getattr(args, flag[2:].replace("-", "_"))
@@ -102,7 +108,40 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     output = sys.stderr if args.report == "-" else sys.stdout
     print(redact.text(table(report)), file=output)
     print(redact.text(closing(report, "stdout" if args.report == "-" else args.report)), file=output, flush=True)
+    if args.record is not None:
+        from .cassettes import record_run
+
+        try:
+            kept = record_run(report, credentials, args.record)
+        except OSError as exc:
+            return _fail(f"cannot write the cassette: {exc}")
+        print(f"Cassette: {kept} (replay it offline: radist-fake verify --cassettes {args.record})", file=output, flush=True)
     return report.exit_status
+
+
+def _replay(args: argparse.Namespace) -> int:
+    """``--cassettes DIR``: every cassette replayed against a fresh fake;
+    exit status 1 when the fake answers one differently."""
+    from .cassettes import replay_all, replay_report, replay_table
+
+    try:
+        replayed, seconds = replay_all(args.cassettes, args.timeout)
+    except ValueError as exc:
+        return _fail(str(exc))
+    text = json.dumps(replay_report(replayed, seconds), indent=2, ensure_ascii=False) + "\n"
+    try:
+        if args.report == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.report).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"cannot write the report: {exc}")
+    output = sys.stderr if args.report == "-" else sys.stdout
+    agree = sum(r.agree for r in replayed)
+    print(replay_table(replayed), file=output)
+    print(f"\n{agree} of {len(replayed)} cassettes agree with the fake ({seconds:.1f} s). Report: "
+          f"{'stdout' if args.report == '-' else args.report}", file=output, flush=True)
+    return 0 if agree == len(replayed) else 1
 
 
 def _fail(message: str) -> int:

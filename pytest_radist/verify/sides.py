@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 from ..doors.forward import Reply, Unreachable, forward
 from ..live import LiveCredentials
 from ..fidelity.answers import field
-from .sockets import SocketProbe
+from ..fidelity.sockets import SocketProbe
 
 API = "/api/v1"
 #: A request body: a JSON value, raw bytes as they are, or nothing.
@@ -42,8 +42,9 @@ class Side:
         return forward(self.base_url, method, path_and_query, authorization=authorization, body=body,
                        timeout=self.timeout, headers=headers)
 
-    def socket(self, path_and_query: str, headers: Optional[Mapping[str, str]] = None) -> SocketProbe:
-        return SocketProbe("ws" + self.base_url[len("http"):] + path_and_query, self.timeout, headers)
+    def socket(self, path_and_query: str, headers: Optional[Mapping[str, str]] = None,
+               on_close: Optional[Callable[[], None]] = None) -> SocketProbe:
+        return SocketProbe("ws" + self.base_url[len("http"):] + path_and_query, self.timeout, headers, on_close)
 
     def wait(self, seconds: float) -> None:
         """Let ``seconds`` pass on the side's clock (the target's: real time)."""
@@ -79,16 +80,20 @@ class FakeSide(Side):
 
 @dataclass
 class Exchange:
-    """One request a check sent and what came back (for ``--record``)."""
+    """One thing a check did on a side, for ``--record``: a request and what
+    came back, a socket opened (``socket``: what it received and how the
+    server closed it), a socket closed by the check (``closed``: its index),
+    or a wait (``waited`` seconds)."""
 
-    method: str
-    path: str
-    query: str
-    body: Optional[bytes]
-    headers: dict[str, str]
-    reply: Optional[Reply]
-    #: For a socket: the frames it received and how it closed.
+    method: str = "GET"
+    path: str = ""
+    query: str = ""
+    body: Optional[bytes] = None
+    headers: dict[str, str] = dataclass_field(default_factory=dict)
+    reply: Optional[Reply] = None
     socket: Optional[dict[str, Any]] = None
+    closed: Optional[int] = None
+    waited: Optional[float] = None
 
 
 @dataclass
@@ -133,8 +138,8 @@ class Session:
         self.requests += 1
         path_and_query = API + path + (f"?{query}" if query else "")
         reply = self.side.send(method, path_and_query, authorization, raw, headers)
-        self.exchanges.append(Exchange(method, API + path, query, raw, {**({"Authorization": authorization} if authorization else {}),
-                                                                        **(headers or {})}, reply))
+        sent = {**({"Authorization": authorization} if authorization else {}), **(headers or {})}
+        self.exchanges.append(Exchange(method, API + path, query, raw, sent, reply))
         self._remember_tokens(reply.json)
         return reply
 
@@ -161,9 +166,10 @@ class Session:
         path = "/p2p/signaling/ws" if kind == "p2p" else "/rooms/signaling/ws"
         query = urlencode({"publicKey": self.credentials.public_key, **parameters})
         self.requests += 1
-        probe = self.side.socket(API + path + "?" + query)
+        index = len(self._sockets)
+        probe = self.side.socket(API + path + "?" + query, on_close=lambda: self.exchanges.append(Exchange(closed=index)))
         self._sockets.append(probe)
-        self.exchanges.append(Exchange("GET", API + path, query, None, {}, None, socket=probe.record))
+        self.exchanges.append(Exchange("GET", API + path, query, socket=probe.record))
         return probe
 
     def close_sockets(self) -> None:
@@ -172,6 +178,7 @@ class Session:
         self._sockets = []
 
     def wait(self, seconds: float) -> None:
+        self.exchanges.append(Exchange(waited=seconds))
         self.side.wait(seconds)
 
     def until(self, condition: Callable[[], Any], seconds: float, step: float = 0.5) -> Any:

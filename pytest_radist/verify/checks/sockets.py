@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 from ...fidelity.answers import ALL_FORMATS, Facts, answer, field, kind, shape
 from ..sides import Session
-from ..sockets import SocketProbe
+from ...fidelity.sockets import SocketProbe
 from . import UNKNOWN_PUBLIC_KEY, check
 from .calls import call_id
 

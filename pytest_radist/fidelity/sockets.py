@@ -1,4 +1,4 @@
-"""A signaling socket as a conformance check sees it: open it, read what
+"""A signaling socket as a check or a replay sees it: open it, read what
 it says first, see whether and how it closes.
 
 Built on ``websockets``' synchronous client (the fake's server already
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from contextlib import ExitStack
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -22,8 +22,10 @@ class SocketProbe:
     happened: the frames received, the handshake's refusal status (if the
     upgrade itself was refused) and the close."""
 
-    def __init__(self, url: str, timeout: float, headers: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, url: str, timeout: float, headers: Optional[Mapping[str, str]] = None,
+                 on_close: Optional[Callable[[], None]] = None) -> None:
         self.timeout = timeout
+        self._on_close = on_close
         self.record: dict[str, Any] = {"frames": [], "refused": None, "close": None}
         self._ws: Optional[ClientConnection] = None
         self._stack = ExitStack()  # the connection is a context: it is left in close()
@@ -84,7 +86,9 @@ class SocketProbe:
                 self._note_close()
 
     def close(self) -> None:
-        """Close from the client side (a peer that goes away)."""
-        if self._ws is not None:
-            self._stack.close()
-            self._note_close()
+        """Close from the client side (a peer that goes away). :attr:`record`
+        keeps only closes the server made."""
+        if self._ws is not None and self._ws.state.name != "CLOSED":
+            if self._on_close is not None:
+                self._on_close()
+        self._stack.close()
