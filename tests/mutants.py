@@ -435,6 +435,10 @@ def by_name(name: str) -> Mutant:
     return next(m for m in MUTANTS if m.name == name)
 
 
+#: The mutants' project's connection limit, which verify is told (so its fake side has it too).
+CONNECTION_LIMIT = 15
+
+
 def verify(*mutants: Mutant) -> Any:
     """``radist-fake verify``'s report on a fake with these mutants, served
     on a loopback server of its own (with a connection limit, so that the
@@ -442,10 +446,10 @@ def verify(*mutants: Mutant) -> Any:
     from pytest_radist.live import LiveCredentials
     from pytest_radist.verify import run
 
-    fake = DeviantFake(*mutants, seed=7, connection_limit=15)
+    fake = DeviantFake(*mutants, seed=7, connection_limit=CONNECTION_LIMIT)
     try:
         credentials = LiveCredentials(fake.project.id, fake.project.secret_key, fake.project.public_key, fake.url)
-        return run(credentials, timeout=10, connection_limit_calls=20)
+        return run(credentials, timeout=10, connection_limit_calls=CONNECTION_LIMIT)
     finally:
         fake.close()
 

@@ -232,3 +232,23 @@ def test_a_bad_option_is_one_line(run_verify: Any) -> None:
     with pytest.raises(SystemExit) as exit_info:
         verify(["--timeout", "soon"])
     assert exit_info.value.code == 2
+
+
+# -- the docs list the checks as they are ------------------------------------------------
+
+
+@pytest.mark.parametrize("page, marker, source", [("live.md", "checks", None), ("assumptions.md", "fake-checks", "fake")])
+def test_the_docs_list_every_check(page: str, marker: str, source: Optional[str]) -> None:
+    from pytest_radist.verify.report import checks_table
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / page).read_text()
+    listed = text.split(f"<!-- {marker}:start -->\n")[1].split(f"\n<!-- {marker}:end -->")[0]
+    assert listed == checks_table(source), f"regenerate the table in docs/{page}: python -m pytest_radist.verify.report {source or ''}"
+
+
+def test_every_check_is_tagged_and_placed() -> None:
+    from pytest_radist.verify.checks import SECTIONS
+
+    for check in CHECKS:
+        assert check.source in ("doc", "fake") and check.section in SECTIONS and check.rule, check
+    assert {c.section for c in CHECKS} >= {"§1", "§2", "§3", "§4", "§5", "§6", "§7"} - {"§7"}

@@ -313,6 +313,11 @@ def name_steps(steps: Sequence[Step], namer: Namer) -> list[dict[str, Any]]:
     return named
 
 
+#: Settings a cassette may ask of the fake it is replayed on: what the
+#: recorded service's project had (its limits, its token TTL).
+FAKE_SETTINGS = ("connection_limit", "room_limit", "room_participant_cap", "token_ttl", "reconnect_grace")
+
+
 @dataclass
 class Cassette:
     """One test's recorded steps, named."""
@@ -321,9 +326,13 @@ class Cassette:
     target: str
     steps: list[dict[str, Any]]
     recorded: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"))
+    #: Settings of the fake to replay on (:data:`FAKE_SETTINGS`), when the
+    #: recording depends on them; a cassette file may be given them by hand.
+    fake: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "test": self.test, "target": self.target, "recorded": self.recorded, "steps": self.steps}
+        data = {"format": FORMAT, "test": self.test, "target": self.target, "recorded": self.recorded, "steps": self.steps}
+        return {**data, "fake": self.fake} if self.fake else data
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -338,7 +347,11 @@ class Cassette:
             raise ValueError(f"{path} is not a readable cassette: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("steps"), list):
             raise ValueError(f"{path} is not a cassette: its format is not {FORMAT!r}")
-        return cls(str(data.get("test", path.stem)), str(data.get("target", "")), data["steps"], str(data.get("recorded", "")))
+        fake = data.get("fake") or {}
+        unknown = sorted(set(fake) - set(FAKE_SETTINGS)) if isinstance(fake, dict) else ["(not an object)"]
+        if unknown:
+            raise ValueError(f"{path}: \"fake\" takes {', '.join(FAKE_SETTINGS)}; not {', '.join(unknown)}")
+        return cls(str(data.get("test", path.stem)), str(data.get("target", "")), data["steps"], str(data.get("recorded", "")), dict(fake))
 
 
 def file_name(test: str) -> str:
@@ -350,10 +363,11 @@ class Recorder:
     """Collects one test's steps as they happen (live mode, verify) and
     writes its cassette, as ``mode`` says."""
 
-    def __init__(self, test: str, target: str, known: Mapping[str, str]) -> None:
+    def __init__(self, test: str, target: str, known: Mapping[str, str], fake: Optional[Mapping[str, Any]] = None) -> None:
         self.test = test
         self.target = target
         self.known = dict(known)
+        self.fake = dict(fake or {})
         self.steps: list[Step] = []
         self._sockets = 0
 
@@ -376,7 +390,7 @@ class Recorder:
 
     def cassette(self) -> Cassette:
         namer = Namer(self.known, [self.target])
-        return Cassette(self.test, self.target, name_steps(self.steps, namer))
+        return Cassette(self.test, self.target, name_steps(self.steps, namer), fake=self.fake)
 
     def save(self, directory: Path, mode: str = "once") -> Optional[Path]:
         """Write the cassette as ``mode`` says: ``once`` when there is none
@@ -394,7 +408,7 @@ class Recorder:
             new = [s for s in cassette.steps if json.dumps(s.get("request") or s.get("socket") or s, sort_keys=True) not in held]
             if not new:
                 return None
-            cassette = Cassette(old.test, old.target, old.steps + new)
+            cassette = Cassette(old.test, old.target, old.steps + new, fake=old.fake)
         cassette.save(path)
         return path
 

@@ -49,7 +49,10 @@ def replay(cassette: Cassette, *, timeout: float = 10.0) -> list[Difference]:
     server of its own) and compare its answers with the recorded ones."""
     from ..fake import RadistFake
 
-    fake = RadistFake(seed=0, strict=False)
+    try:
+        fake = RadistFake(seed=0, strict=False, **cassette.fake)
+    except ValueError as exc:  # a hand-written setting the fake refuses
+        return [Difference(0, "the cassette's fake settings", "fake", cassette.fake, f"refused: {exc}")]
     sockets: list[SocketProbe] = []
     differences: list[Difference] = []
     try:

@@ -19,8 +19,11 @@ def record_run(report: Report, credentials: LiveCredentials, directory: Path) ->
     """Write what the run sent the target and what came back, every check's
     steps labelled with its name, as one cassette: replayed later against
     the fake, it checks every release offline."""
+    # the fake side of the run assumed these of the target: so does the replay
+    assumed = {"connection_limit": report.options.get("connection_limit_calls"), "token_ttl": report.options.get("token_ttl")}
     recorder = Recorder("radist-fake verify", credentials.base_url, {
-        credentials.project_id: "<project>", credentials.secret_key: "<secret key>", credentials.public_key: "<public key>"})
+        credentials.project_id: "<project>", credentials.secret_key: "<secret key>", credentials.public_key: "<public key>"},
+        fake={k: v for k, v in assumed.items() if v is not None})
     for result in report.results:
         first = len(recorder.steps)
         for exchange in result.exchanges:

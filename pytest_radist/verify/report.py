@@ -90,3 +90,24 @@ def upstream_issue(report: Report) -> str:
         lines.append(f"| `{result.check.name}` | [{result.check.source}] radist-api.md {result.check.spec} | {rule} | `{target}` | `{fake}` |")
     lines += ["", "The whole JSON report is attached (it holds no keys, tokens or ids)."]
     return "\n".join(lines) + "\n"
+
+
+def checks_table(source: Optional[str] = None) -> str:
+    """Every check (or those of one ``source``) as a Markdown table, by
+    section of radist-api.md: what docs/live.md and docs/assumptions.md
+    show, and a test holds them to."""
+    from .checks import CHECKS, SECTIONS
+
+    rows = ["| section | check | source | rule | runs |", "|---|---|---|---|---|"]
+    chosen = [c for c in CHECKS if source is None or c.source == source]
+    for check in sorted(chosen, key=lambda c: (int(c.section[1:]), CHECKS.index(c))):
+        rule = check.rule.replace("|", "\\|")
+        runs = "always" if check.needs is None else f"with `--{check.needs.replace('_', '-')}`"
+        rows.append(f"| {check.spec} ({SECTIONS[check.section]}) | `{check.name}` | [{check.source}] | {rule} | {runs} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python -m pytest_radist.verify.report [doc|fake]: the table, for the docs
+    import sys
+
+    print(checks_table(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -62,6 +62,8 @@ class Report:
     spaces_left: list[str] = field(default_factory=list)
     #: Checks not run, with the option each needs.
     not_run: list[Check] = field(default_factory=list)
+    #: What the run was asked for beyond the defaults (``connection_limit_calls``, ``token_ttl``).
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def doc_disagreements(self) -> list[Result]:
@@ -167,7 +169,7 @@ def run(
         target=credentials.base_url, project_id=credentials.project_id,
         started_at=started.isoformat(timespec="seconds").replace("+00:00", "Z"), seconds=time.monotonic() - clock,
         results=results, made=target.made, requests=target.requests, spaces_left=left,
-        not_run=[c for c in checks if c not in chosen],
+        not_run=[c for c in checks if c not in chosen], options=options,
     )
 
 
