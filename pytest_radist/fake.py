@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Union
 from urllib.parse import urlencode
 
 from . import errors as E
+from . import messages as M
 from .api import app as api
 from .api import routes
 from .controls.browser import BrowserPolicy
@@ -289,10 +290,7 @@ class RadistFake(RadistTarget):
     def _check_tokens_usable(self, scenario: str) -> None:
         """A scenario that joins its call's tokens cannot with a TTL of 0."""
         if self.token_ttl is not None and self.token_ttl <= 0:
-            raise E.JoinRefused(
-                "expired", f"{scenario}() joins the call's tokens, but the token TTL is {self.token_ttl} s: they expire "
-                "as they are minted. Set the token TTL above 0 (or to none) first.",
-            )
+            raise E.JoinRefused.because("expired", M.SCENARIO_TTL_ZERO.format(scenario=scenario, ttl=self.token_ttl))
 
     def expire_token(self, token: Union[Token, str]) -> Token:
         """Make one pending token expire now, without moving the clock."""

@@ -30,7 +30,7 @@ from .controls.browser import BrowserPolicy, is_preflight
 from .controls.journal import DEFAULT_BODY_LIMIT, Journal
 from .controls.redaction import Redactor
 from .fidelity.cassettes import Recorder, http_step
-from .doors.forward import DEFAULT_TIMEOUT, AnswerTooLarge, Reply, Unreachable, forward
+from .remote import DEFAULT_TIMEOUT, AnswerTooLarge, Reply, Unreachable, forward
 from .model.ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX
 from .target import CONTROL_PREFIX, Outcome, RadistTarget
 

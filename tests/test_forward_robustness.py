@@ -150,7 +150,7 @@ def test_the_live_forwarder_answers_502_within_its_timeout(hostile: Callable[[st
     if kind.startswith("trickling"):
         assert outcome.body["error"] == f"Live mode: could not reach {base_url}: no whole answer within 1 s"
     else:
-        from pytest_radist.doors.forward import MAX_ANSWER_BYTES
+        from pytest_radist.remote import MAX_ANSWER_BYTES
 
         assert outcome.body["error"].startswith(f"Live mode: {base_url} answered too much: ")
         assert str(MAX_ANSWER_BYTES) in outcome.body["error"]
@@ -240,7 +240,7 @@ def test_live_mode_never_journals_a_key_the_service_echoes(httpserver: HTTPServe
 
 def test_an_unfinished_answer_is_never_taken_for_a_whole_one(hostile: Callable[[str], str]) -> None:
     """A body without a length ends at the close: the watchdog's cut must not read as one."""
-    from pytest_radist.doors.forward import Unreachable, forward
+    from pytest_radist.remote import Unreachable, forward
 
     base_url = hostile("trickling body")
     with pytest.raises(Unreachable, match="no whole answer within 0.5 s"):

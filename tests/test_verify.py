@@ -12,17 +12,16 @@ import subprocess
 import sys
 import threading
 from dataclasses import replace
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 from pytest_radist import RadistFake
 from pytest_radist.api import routes
-from pytest_radist.api.app import ApiRequest, parse_body
+from pytest_radist.api.app import ApiRequest
 from pytest_radist.target import Outcome
 from pytest_radist.verify import CHECKS
 from pytest_radist.verify.command import main as verify

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from ..doors.forward import Reply
+from ..remote import Reply
 
 Facts = dict[str, Any]
 

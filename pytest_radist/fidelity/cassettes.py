@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from .answers import ALL_FORMATS, ISO_UTC, UUID, kind, media_type, methods
+from .answers import ALL_FORMATS, ISO_UTC, UUID, kind, methods
 
 FORMAT = "pytest-radist-cassette/1"
 #: How ``--radist-record`` treats a test's cassette (VCR.py's modes).

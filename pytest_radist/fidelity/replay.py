@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from ..doors.forward import Unreachable, forward
+from ..remote import Unreachable, forward
 from .cassettes import Cassette, Namer, answer_headers, http_step
 from .sockets import SocketProbe
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Optional
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from ..doors.forward import Unreachable
+from ..remote import Unreachable
 
 
 class SocketProbe:

@@ -8,11 +8,9 @@ holds the rules and the lock.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import Literal, Optional, Protocol
 
-
-if TYPE_CHECKING:
-    from .world import World
+from .clock import Clock
 
 TokenState = Literal["pending", "consumed", "cleared", "expired"]
 MintedBy = Literal["create", "server", "public"]
@@ -21,6 +19,18 @@ AccessType = Literal["public", "password", "knock"]
 
 ACCESS_CONTROLS: tuple[str, ...] = ("private", "public")
 ACCESS_TYPES: tuple[str, ...] = ("public", "password", "knock")
+
+
+class Rules(Protocol):
+    """What an object asks of the world it lives in (:class:`~.world.World`):
+    the clock, due changes, and the rules its own methods stand for."""
+
+    @property
+    def clock(self) -> Clock: ...
+    def settle(self) -> None: ...
+    def add_secret_key(self, project: Project, key: Optional[str] = None) -> str: ...
+    def leave(self, peer: Peer, reason: Literal["left", "disconnected", "removed"] = "disconnected") -> None: ...
+    def reconnect(self, peer: Peer, reconnect_token: str, *, replace: bool = False) -> Peer: ...
 
 
 def _aware(epoch: Optional[float]) -> Optional[datetime]:
@@ -32,7 +42,7 @@ class Project:
 
     def __init__(
         self,
-        world: World,
+        world: Rules,
         project_id: str,
         secret_keys: list[str],
         public_key: str,
@@ -76,7 +86,7 @@ class Token:
 
     def __init__(
         self,
-        world: World,
+        world: Rules,
         value: str,
         kind: Literal["call", "room"],
         target_id: str,
@@ -127,7 +137,7 @@ class Peer:
 
     __slots__ = ("_world", "id", "session", "token", "reconnect_token", "connected", "connected_since", "joined", "left", "is_host", "gone")
 
-    def __init__(self, world: World, peer_id: str, session: Call | Room, token: Optional[Token], reconnect_token: str) -> None:
+    def __init__(self, world: Rules, peer_id: str, session: Call | Room, token: Optional[Token], reconnect_token: str) -> None:
         self._world = world
         self.id = peer_id
         self.session = session
@@ -179,7 +189,7 @@ class Call:
 
     __slots__ = ("_world", "id", "project", "access_control", "created", "_tombstoned", "tombstone_due", "tokens", "peers")
 
-    def __init__(self, world: World, call_id: str, project: Project, access_control: AccessControl, created: float) -> None:
+    def __init__(self, world: Rules, call_id: str, project: Project, access_control: AccessControl, created: float) -> None:
         self._world = world
         self.id = call_id
         self.project = project
@@ -225,7 +235,7 @@ class Room:
 
     __slots__ = ("_world", "id", "project", "created", "participant_cap", "space", "tokens", "peers")
 
-    def __init__(self, world: World, room_id: str, project: Project, created: float, participant_cap: Optional[int], space: Optional[Space] = None) -> None:
+    def __init__(self, world: Rules, room_id: str, project: Project, created: float, participant_cap: Optional[int], space: Optional[Space] = None) -> None:
         self._world = world
         self.id = room_id
         self.project = project
@@ -256,7 +266,7 @@ class Room:
 class Space:
     """A persistent meeting room with a stable join URL."""
 
-    def __init__(self, world: World, space_id: str, project: Project, slug: str, name: str,
+    def __init__(self, world: Rules, space_id: str, project: Project, slug: str, name: str,
                  access_type: AccessType, password: Optional[str], host_token: str, created: float) -> None:
         self._world = world
         self.id = space_id

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..doors.arguments import OneLineParser
-from ..doors.forward import DEFAULT_TIMEOUT
+from ..remote import DEFAULT_TIMEOUT
 from ..live import LiveCredentials, MissingCredentials
 
 DEFAULT_REPORT = "radist-verify.json"

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Optional, Sequence
 
 from .. import __version__
-from ..doors.forward import DEFAULT_TIMEOUT, Unreachable
+from ..remote import DEFAULT_TIMEOUT, Unreachable
 from ..live import LiveCredentials
 from .checks import CHECKS, SECTIONS, UNKNOWN_ID, Check, new_nonce
 from ..fidelity.answers import ABSENT, Facts, error_of, field as field_of

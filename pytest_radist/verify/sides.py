@@ -18,7 +18,7 @@ from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Callable, Mapping, Optional, Union
 from urllib.parse import quote, urlencode
 
-from ..doors.forward import Reply, Unreachable, forward
+from ..remote import Reply, Unreachable, forward
 from ..live import LiveCredentials
 from ..fidelity.answers import field
 from ..fidelity.sockets import SocketProbe

@@ -4,21 +4,17 @@ page by page, minting their tokens, the public mint and its CORS."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from ...doors.forward import Reply
+from ...remote import Reply
 from ...fidelity.answers import ALL_FORMATS, DOC_FORMATS, Facts, answer, error_of, field, header, kind, shape, status_only
 from ..sides import Session
 from . import UNKNOWN_ID, UNKNOWN_PUBLIC_KEY, check
+from .common import attempt, call_id
 
 #: A call's id is a UUID by the docs.
 CALL_FORMATS = DOC_FORMATS | {"uuid"}
 #: An origin a page could have (CORS of the public mint, radist-api.md 6.5).
 ORIGIN = "http://localhost:5173"
-
-
-def call_id(reply: Reply) -> str:
-    return quote(str(field(reply, "callId")), safe="")
 
 
 def _created(s: Session, reply: Reply) -> Facts:
@@ -57,8 +53,6 @@ def _create_empty(s: Session) -> Facts:
 @check("create_call.bad_access_control", "fake", "§3 create_call",
        "another accessControl value, or not a string: 400 `Invalid accessControl value.`")
 def _bad_access_control(s: Session) -> Facts:
-    from .conventions import attempt
-
     return {label: answer(attempt(s, "create_call", "POST", s.project_path("/calls"), {"accessControl": value}))
             for label, value in (("another word", "pytest-radist-verify"), ("a number", 5), ("null", None))}
 

@@ -7,8 +7,9 @@ from typing import Any
 from urllib.parse import quote
 
 from ...fidelity.answers import Facts, answer, error_of, header, methods, status_only
-from ..sides import Body, Session
+from ..sides import Session
 from . import UNKNOWN_ID, UNKNOWN_PUBLIC_KEY, UNKNOWN_SECRET_KEY, check
+from .common import attempt, main_space, public_call_id, space_path
 
 
 def every_endpoint(s: Session) -> list[tuple[str, str, str, str]]:
@@ -27,14 +28,6 @@ def every_endpoint(s: Session) -> list[tuple[str, str, str, str]]:
         ("delete_space", "DELETE", s.project_path(f"/spaces/{UNKNOWN_ID}"), "secret"),
         ("rotate_space_host_token", "POST", s.project_path(f"/spaces/{UNKNOWN_ID}/rotate-host-token"), "secret"),
     ]
-
-
-def public_call_id(s: Session) -> str:
-    """A call of the project that the public key may mint for: a check that
-    sends a bad key for it gets 401 whichever is checked first, key or call."""
-    from .calls import call_id
-
-    return call_id(s.public_call())
 
 
 # -- the bearer header (radist-api.md 2) --------------------------------------------
@@ -151,8 +144,6 @@ def _wrong_method(s: Session) -> Facts:
 
 
 def _space_path(s: Session) -> str:
-    from .spaces import main_space, space_path
-
     return space_path(s, main_space(s))
 
 
@@ -160,20 +151,6 @@ def _bodies(s: Session) -> list[tuple[str, str, str]]:
     """(name, method, path) of the endpoints that read a body."""
     return [("create_call", "POST", s.project_path("/calls")), ("create_space", "POST", s.project_path("/spaces")),
             ("update_space", "PATCH", _space_path(s))]
-
-
-def attempt(s: Session, name: str, method: str, path: str, body: Body) -> Any:
-    """A request that a lenient target may take as a create: what it made is
-    counted, and a space made is deleted at the end."""
-    reply = s.send(method, path, body=body)
-    if reply.status == 200 and method == "POST":
-        if name == "create_call":
-            s.made["calls"] += 1
-        elif name == "create_space":
-            s.adopt_space(reply)
-        elif name == "create_room":
-            s.made["rooms"] += 1
-    return reply
 
 
 @check("body.invalid_json", "fake", "§2 errors", "a body that is not JSON, on every endpoint that reads one: 400 `Invalid JSON body.`")

@@ -19,7 +19,7 @@ from ...fidelity.answers import ALL_FORMATS, Facts, answer, field, kind, shape
 from ..sides import Session
 from ...fidelity.sockets import SocketProbe
 from . import UNKNOWN_PUBLIC_KEY, check
-from .calls import call_id
+from .common import call_id
 
 #: Seconds a check gives the target to end a call whose peers all left
 #: (Radist may keep it for a reconnect first).

@@ -3,53 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from ...doors.forward import Reply
 from ...fidelity.answers import ALL_FORMATS, Facts, answer, field, kind, shape
 from ..sides import Session
 from . import UNKNOWN_ID, check
-from .conventions import attempt
-
-
-def name(s: Session) -> str:
-    return f"Verify {s.nonce} Café: Team Standup!"
-
-
-def main_space(s: Session) -> Reply:
-    return s.space("main", {"name": name(s), "accessType": "public"})
-
-
-def twin_space(s: Session) -> Reply:
-    return s.space("twin", {"name": name(s), "accessType": "public"})
-
-
-def password(s: Session) -> str:
-    return f"pw-{s.nonce}-secret"
-
-
-def locked_space(s: Session) -> Reply:
-    return s.space("password", {"name": f"Verify {s.nonce} locked", "accessType": "password", "password": password(s)})
-
-
-def space_path(s: Session, reply: Reply, rest: str = "") -> str:
-    return s.project_path(f"/spaces/{quote(str(field(reply, 'space', 'id')), safe='')}{rest}")
-
-
-def spaces_listed(s: Session) -> Reply:
-    return s.send("GET", s.project_path("/spaces"))
-
-
-def listed_space(s: Session, reply: Reply) -> Any:
-    space_id = field(reply, "space", "id")
-    spaces = field(spaces_listed(s), "spaces") or []
-    return next((x for x in spaces if isinstance(x, dict) and x.get("id") == space_id), None)
-
-
-def secret_kept(s: Session, reply: Reply) -> Facts:
-    """Whether an answer holds a space's password, or a field for it."""
-    text = reply.raw.decode("utf-8", "replace")
-    return {"password_shown": password(s) in text, "password_field": '"password"' in text}
+from .common import attempt, listed_space, locked_space, main_space, password, secret_kept, space_path, spaces_listed, twin_space
 
 
 @check("create_space", "doc", "§5", "200 `{space, participantUrl, hostUrl, hostToken}`; the space's fields as documented, "

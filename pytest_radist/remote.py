@@ -1,4 +1,4 @@
-"""The forwarding door: one request to a real Radist (or anything at a base
+"""Talking to a Radist somewhere else: one request to a real Radist (or anything at a base
 URL), for live mode and ``radist-fake verify``.
 
 The standard library's ``http.client`` does it: forwarding is a handful of

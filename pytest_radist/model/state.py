@@ -1,0 +1,206 @@
+"""The state of one fake and the rules that hold across it: projects and
+their keys, the clock's due changes (tombstones), minting, presence events.
+
+The rules of each aggregate live beside it (:mod:`.calls`,
+:mod:`.participants`, :mod:`.spaces`); :class:`~.world.World` brings them
+together. No HTTP here: operations take Python values and raise
+:class:`~pytest_radist.errors.ApiError` (an API answer),
+:class:`~pytest_radist.errors.JoinRefused` (a simulated participant turned
+away) or a misuse error (:class:`~pytest_radist.errors.InvalidValue`). One
+re-entrant lock serialises every change, so the threaded loopback server
+cannot lose updates or let two joins consume one token.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Literal, Optional
+
+from .. import errors as E
+from .. import messages as M
+from .clock import MAX_EPOCH, Clock
+from .entities import Call, Peer, Project, Room, Space, Token
+from .ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX, IdFactory
+
+MAX_PEERS_PER_CALL = 2
+
+LeaveReason = Literal["left", "disconnected", "removed"]
+
+
+@dataclass(frozen=True)
+class PresenceEvent:
+    """What changed in who is connected, for the doors that show it (the
+    signaling sockets) and for tests that wait on it. Emitted under the
+    world's lock: a listener must only record or hand it on, never block."""
+
+    kind: Literal["joined", "left", "tombstoned"]
+    session_id: str
+    peer_id: Optional[str] = None
+    #: For ``left``: ``left`` (for good), ``disconnected`` (may reconnect) or ``removed``.
+    reason: Optional[LeaveReason] = None
+
+
+def check_limit(name: str, value: Optional[int]) -> Optional[int]:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise E.InvalidValue(f"{name} must be a non-negative int or None (unlimited), got {value!r}")
+    return value
+
+
+class WorldState:
+    """All the state of one fake, and the rules that hold across it."""
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        clock: Optional[Clock] = None,
+        token_ttl: Optional[float] = 3600.0,
+        reconnect_grace: float = 0.0,
+        room_participant_cap: Optional[int] = None,
+        ids: Optional[IdFactory] = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        #: Every random value; ``ids`` lets a reset keep the generator going.
+        self.ids = ids or IdFactory(seed)
+        #: Seconds an unused participant token stays valid; ``None`` = forever [fake].
+        self.token_ttl = token_ttl
+        #: Seconds a call with no connected peer waits before it is tombstoned [fake].
+        self.reconnect_grace = reconnect_grace
+        #: Default participant cap of new rooms; ``None`` = any number [fake].
+        self.room_participant_cap = check_limit("room_participant_cap", room_participant_cap)
+        self.projects: dict[str, Project] = {}
+        self.key_owner: dict[str, Project] = {}
+        self.calls: dict[str, Call] = {}
+        self.rooms: dict[str, Room] = {}
+        self.spaces: dict[str, Space] = {}
+        self.tokens: dict[str, Token] = {}  # mint order
+        self.peers: dict[str, Peer] = {}
+        self._tombstone_queue: list[tuple[float, int, Call]] = []
+        self._queue_seq = 0
+        #: Called with each :class:`PresenceEvent`, under the lock.
+        self.listeners: list[Callable[[PresenceEvent], None]] = []
+        # a tombstone that falls due when the test moves the clock happens then,
+        # so sockets on that call are closed without waiting for a request
+        self.clock.on_change(self.settle)
+
+    # the rules of participants (.participants) that the objects ask for themselves
+    def leave(self, peer: Peer, reason: LeaveReason = "disconnected") -> None:
+        raise NotImplementedError
+
+    def reconnect(self, peer: Peer, reconnect_token: str, *, replace: bool = False) -> Peer:
+        raise NotImplementedError
+
+    def _emit(self, event: PresenceEvent) -> None:
+        for listener in list(self.listeners):
+            listener(event)
+
+    # -- projects and keys --------------------------------------------------
+
+    def add_project(
+        self,
+        project_id: Optional[str] = None,
+        *,
+        secret_key: Optional[str] = None,
+        public_key: Optional[str] = None,
+        connection_limit: Optional[int] = None,
+        room_limit: Optional[int] = None,
+    ) -> Project:
+        with self.lock:
+            if project_id is None:
+                project_id = f"project-{len(self.projects) + 1}"
+            if not isinstance(project_id, str) or not project_id:
+                raise E.InvalidValue(M.PROJECT_ID_EMPTY.format(value=project_id))
+            if project_id in self.projects:
+                raise E.Conflict(M.PROJECT_TAKEN.format(project=project_id))
+            secret = self._new_key(secret_key, self.ids.secret_key, SECRET_KEY_PREFIX)
+            public = self._new_key(public_key, self.ids.public_key, PUBLIC_KEY_PREFIX)
+            project = Project(
+                self, project_id, [secret], public,
+                check_limit("connection_limit", connection_limit), check_limit("room_limit", room_limit),
+            )
+            self.projects[project_id] = project
+            self.key_owner[secret] = project
+            self.key_owner[public] = project
+            return project
+
+    def add_secret_key(self, project: Project, key: Optional[str] = None) -> str:
+        with self.lock:
+            secret = self._new_key(key, self.ids.secret_key, SECRET_KEY_PREFIX)
+            project.secret_keys.append(secret)
+            self.key_owner[secret] = project
+            return secret
+
+    def _new_key(self, given: Optional[str], make: Any, prefix: str) -> str:
+        if given is None:
+            return str(make())
+        if not isinstance(given, str) or not given.startswith(prefix) or len(given) == len(prefix):
+            raise E.InvalidValue(M.KEY_FORMAT.format(prefix=prefix, value=given))
+        if given in self.key_owner:
+            raise E.Conflict(M.KEY_TAKEN.format(key=given, project=self.key_owner[given].id))
+        return given
+
+    def authenticate_secret(self, project_id: str, key: str) -> Project:
+        project = self.key_owner.get(key)
+        if project is None or project.id != project_id or not key.startswith(SECRET_KEY_PREFIX):
+            raise E.ApiError(401, E.INVALID_SECRET_KEY)
+        return project
+
+    def authenticate_public(self, key: str) -> Project:
+        project = self.key_owner.get(key)
+        if project is None or project.public_key != key:
+            raise E.ApiError(401, E.INVALID_PUBLIC_KEY)
+        return project
+
+    # -- time-driven changes ------------------------------------------------
+
+    def settle(self) -> None:
+        """Apply what the clock made due: tombstones after the reconnect grace."""
+        queue = self._tombstone_queue
+        if not queue or queue[0][0] > self.clock.time():
+            return
+        with self.lock:
+            now = self.clock.time()
+            while queue and queue[0][0] <= now:
+                due, _, call = heapq.heappop(queue)
+                if call.tombstone_due == due:
+                    self._tombstone(call, due)
+
+    def _tombstone(self, call: Call, when: float) -> None:
+        call._tombstoned = when
+        call.tombstone_due = None
+        call.project.live_calls -= 1
+        for token in call.tokens:
+            if token._state == "pending":
+                token._state = "cleared"
+        self._emit(PresenceEvent("tombstoned", call.id))
+
+    def _mint(self, kind: Any, target: Call | Room, minted_by: Any) -> Token:
+        now = self.clock.time()
+        expires = None if self.token_ttl is None else now + self.token_ttl
+        if expires is not None and not expires <= MAX_EPOCH:  # after the clock's last second: never comes
+            expires = None
+        token = Token(self, self.ids.participant_token(), kind, target.id, target.project.id, minted_by, now, expires)
+        target.tokens.append(token)
+        self.tokens[token.value] = token
+        return token
+
+    def _new_room(self, project: Project, space: Optional[Space] = None) -> Room:
+        room = Room(self, self.ids.uuid(), project, self.clock.time(), self.room_participant_cap, space)
+        self.rooms[room.id] = room
+        return room
+
+    # -- usage --------------------------------------------------------------
+
+    def participant_seconds(self, project: Project) -> int:
+        """Closed room sessions plus the open ones so far, each rounded up."""
+        with self.lock:
+            now = self.clock.time()
+            total = project.closed_participant_seconds
+            for room in self.rooms.values():
+                if room.project is project:
+                    total += sum(math.ceil(now - peer.connected_since) for peer in room.connected_peers)
+            return total
