@@ -98,6 +98,11 @@ class InvalidValue(RadistFakeError, ValueError):
     argument); the message names it and what it takes. A ``ValueError`` too."""
 
 
+class WrongKind(RadistFakeError, TypeError):
+    """Misuse: an object of another kind than the call needs (a room where a
+    call is needed). A ``TypeError`` too."""
+
+
 class Conflict(InvalidValue):
     """Misuse: a value already taken (a project id, a key)."""
 

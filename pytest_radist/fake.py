@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from itertools import islice
+from typing import Any, Callable, ContextManager, Literal, Mapping, Optional, Sequence, Union
 from urllib.parse import urlencode
 
 from . import errors as E
@@ -130,6 +131,20 @@ class RadistFake(RadistTarget):
     def projects(self) -> Mapping[str, Project]:
         return MappingProxyType(self._world.projects)
 
+    @property
+    def lock(self) -> ContextManager[Any]:
+        """The state's lock: hold it to read several views at once while a
+        server changes the state (``with fake.lock: ...``)."""
+        return self._world.lock
+
+    def newest(self, kind: Literal["calls", "rooms", "spaces"], count: int) -> list[Any]:
+        """The newest ``count`` calls, rooms or spaces of every project,
+        newest first (what the dashboard shows), whatever the state holds."""
+        views: dict[str, dict[str, Any]] = {"calls": self._world.calls, "rooms": self._world.rooms, "spaces": self._world.spaces}
+        found = views[kind]
+        with self._world.lock:
+            return list(islice(reversed(found.values()), count))
+
     # -- state, read-only views ---------------------------------------------
 
     @property
@@ -160,7 +175,7 @@ class RadistFake(RadistTarget):
         """Every participant token, in mint order, optionally filtered:
         ``minted_by`` is ``"create"``, ``"server"`` or ``"public"``."""
         if minted_by not in (None, "create", "server", "public"):
-            raise ValueError(f"minted_by is 'create', 'server' or 'public', got {minted_by!r}")
+            raise E.InvalidValue(M.MINTED_BY.format(value=minted_by))
         with self._world.lock:
             tokens = list(self._world.tokens.values())
         return [
@@ -183,7 +198,7 @@ class RadistFake(RadistTarget):
         try:
             return self._world.projects[project]
         except KeyError:
-            raise KeyError(f"no project {project!r}; known: {sorted(self._world.projects)}") from None
+            raise E.NotFound(M.NO_SUCH_PROJECT.format(project=project, known=sorted(self._world.projects))) from None
 
     # -- simulated participants ---------------------------------------------
 
@@ -211,7 +226,7 @@ class RadistFake(RadistTarget):
             return space
         found = self._world.spaces.get(space) or self.project.spaces_by_slug.get(space)
         if found is None:
-            raise KeyError(f"no space with id or slug {space!r}")
+            raise E.NotFound(M.NO_SUCH_SPACE.format(space=space))
         return found
 
     def remove_peer(self, peer: Union[Peer, str]) -> Peer:
@@ -226,7 +241,7 @@ class RadistFake(RadistTarget):
             return peer
         found = self._world.peers.get(peer)
         if found is None:
-            raise KeyError(f"no peer {peer!r}; peers are named peer_... (see fake.peers)")
+            raise E.NotFound(M.NO_SUCH_PEER.format(peer=peer))
         return found
 
     # -- presence: watching and waiting (see controls/presence.py) -----------------
@@ -256,7 +271,7 @@ class RadistFake(RadistTarget):
             return session
         found = self._world.calls.get(session) or self._world.rooms.get(session)
         if found is None:
-            raise KeyError(f"no call or room {session!r}")
+            raise E.NotFound(M.NO_SUCH_SESSION.format(session=session))
         return found
 
     # -- scenarios: state a test needs, built without going through the API -----
@@ -296,9 +311,9 @@ class RadistFake(RadistTarget):
         """Make one pending token expire now, without moving the clock."""
         found = token if isinstance(token, Token) else self._world.tokens.get(token)
         if found is None:
-            raise KeyError(f"no token {token!r} was minted by this fake")
+            raise E.NotFound(M.NO_SUCH_TOKEN.format(token=token))
         if found.state != "pending":
-            raise ValueError(f"token {found.value} is {found.state}, only a pending token can expire")
+            raise E.InvalidValue(M.TOKEN_NOT_PENDING.format(token=found.value, state=found.state))
         found.expires = self.clock.time()
         return found
 
@@ -340,7 +355,7 @@ class RadistFake(RadistTarget):
         gives reproducible chaos.
         """
         if error is not None and status is None:
-            raise ValueError("error= needs status=: say which status carries that message")
+            raise E.InvalidValue(M.ERROR_NEEDS_STATUS)
         if isinstance(malformed, str):
             malformed = malformed.encode()
         rule = FaultRule(
@@ -368,7 +383,7 @@ class RadistFake(RadistTarget):
         from before the reset comes back; ``seed=`` restarts the generator
         from that seed instead (the same seed, the same ids again)."""
         if seed is not None and not state:
-            raise ValueError("seed= restarts the ids of a state reset: pass state=True with it")
+            raise E.InvalidValue(M.RESET_SEED_NEEDS_STATE)
         self._forget()
         self._faults.clear()
         if state:
@@ -455,7 +470,7 @@ class RadistFake(RadistTarget):
         The public key defaults to the token's project's."""
         found = token if isinstance(token, Token) else self._world.tokens.get(token)
         if found is None:
-            raise KeyError(f"no token {token!r} was minted by this fake")
+            raise E.NotFound(M.NO_SUCH_TOKEN.format(token=token))
         key = public_key or self._world.projects[found.project_id].public_key
         name = "callToken" if found.kind == "call" else "roomToken"
         return f"{self._socket_base(found.kind)}?{urlencode({'publicKey': key, name: found.value})}"

@@ -31,6 +31,8 @@ from functools import cached_property
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import unquote, urlsplit
 
+from .errors import RadistFakeError
+
 #: Seconds a forwarded request may take, whole, before it counts as unreachable.
 DEFAULT_TIMEOUT = 30.0
 #: Largest answer read from a target; a larger one is refused (live mode: 502).
@@ -39,7 +41,7 @@ USER_AGENT = "pytest-radist (live mode)"
 _READ = 64 * 1024
 
 
-class Unreachable(OSError):
+class Unreachable(RadistFakeError, OSError):
     """The target could not be reached or did not answer in time."""
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional
 from urllib.parse import urlsplit
 
+from ..errors import InvalidValue
+
 #: Who a request is for: Radist's public-key endpoint and sockets, its
 #: secret-key endpoints, or the fake's control plane.
 Audience = Literal["client", "secret", "control"]
@@ -29,7 +31,7 @@ def _origins(value: Optional[object], name: str) -> Optional[tuple[str, ...]]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"{name} must be a list of origins such as 'http://localhost:3000' (or None for any), got {value!r}")
+        raise InvalidValue(f"{name} must be a list of origins such as 'http://localhost:3000' (or None for any), got {value!r}")
     return tuple(v.rstrip("/") for v in value)
 
 
@@ -70,9 +72,9 @@ class BrowserPolicy:
     ) -> BrowserPolicy:
         hosts = _origins(allowed_hosts, "allowed_hosts") or ()
         if not isinstance(secret_cors, bool):
-            raise ValueError(f"secret_cors must be true or false, got {secret_cors!r}")
+            raise InvalidValue(f"secret_cors must be true or false, got {secret_cors!r}")
         if control_token is not None and (not isinstance(control_token, str) or len(control_token) < 8):
-            raise ValueError("control_token must be a string of at least 8 characters")
+            raise InvalidValue("control_token must be a string of at least 8 characters")
         return cls(_origins(allowed_origins, "allowed_origins"), secret_cors,
                    _origins(control_origins, "control_origins") or (), tuple(h.lower() for h in hosts), control_token)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..api.routes import ENDPOINTS, SOCKET_ENDPOINTS
+from ..errors import InvalidValue
 
 
 #: Longest fault latency, in seconds: a test waits for it in real time.
@@ -68,7 +69,7 @@ def check_endpoint(endpoint: str) -> str:
         return endpoint
     hint = difflib.get_close_matches(str(endpoint), known, n=1)
     suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
-    raise ValueError(
+    raise InvalidValue(
         f"unknown endpoint {endpoint!r}.{suggestion} Use '*' or one of: {', '.join(known)}"
     )
 
@@ -83,23 +84,23 @@ class FaultPlan:
     def add(self, rule: FaultRule) -> FaultRule:
         check_endpoint(rule.endpoint)
         if rule.status is not None and (not isinstance(rule.status, int) or isinstance(rule.status, bool) or not 400 <= rule.status <= 599):
-            raise ValueError(f"status must be an error status between 400 and 599, got {rule.status!r}")
+            raise InvalidValue(f"status must be an error status between 400 and 599, got {rule.status!r}")
         if rule.error is not None and not isinstance(rule.error, str):
-            raise ValueError(f"error must be a message string, got {rule.error!r}")
+            raise InvalidValue(f"error must be a message string, got {rule.error!r}")
         if rule.malformed is not None and not isinstance(rule.malformed, bytes):
-            raise ValueError(f"malformed must be bytes or str, got {rule.malformed!r}")
+            raise InvalidValue(f"malformed must be bytes or str, got {rule.malformed!r}")
         if rule.times is not None and (not isinstance(rule.times, int) or rule.times < 1):
-            raise ValueError(f"times must be a positive int or None (every request), got {rule.times!r}")
+            raise InvalidValue(f"times must be a positive int or None (every request), got {rule.times!r}")
         if not isinstance(rule.probability, (int, float)) or not 0.0 < rule.probability <= 1.0:
-            raise ValueError(f"probability must be in (0, 1], got {rule.probability!r}")
+            raise InvalidValue(f"probability must be in (0, 1], got {rule.probability!r}")
         if not isinstance(rule.latency, (int, float)) or not 0 <= rule.latency <= MAX_LATENCY:  # also NaN
-            raise ValueError(f"latency must be between 0 and {MAX_LATENCY:g} seconds, got {rule.latency!r}")
+            raise InvalidValue(f"latency must be between 0 and {MAX_LATENCY:g} seconds, got {rule.latency!r}")
         if not all(isinstance(flag, bool) for flag in (rule.drop, rule.lost_response)):
-            raise ValueError("drop and lost_response are True or False")
+            raise InvalidValue("drop and lost_response are True or False")
         if rule.drop and rule.malformed is not None:
-            raise ValueError("a rule either drops the connection or sends a malformed body, not both")
+            raise InvalidValue("a rule either drops the connection or sends a malformed body, not both")
         if not (rule.status is not None or rule.latency or rule.drop or rule.malformed is not None or rule.lost_response):
-            raise ValueError("a fault needs an effect: status=, latency=, drop=True, malformed=, or lost_response=True")
+            raise InvalidValue("a fault needs an effect: status=, latency=, drop=True, malformed=, or lost_response=True")
         rule._rng = random.Random(rule.seed)
         with self._lock:
             self.rules.append(rule)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 from urllib.parse import parse_qsl
 
+from ..errors import InvalidValue
+
 
 def copy_json(value: Any) -> Any:
     """A deep copy of a JSON value, so later mutation by either side cannot
@@ -92,7 +94,7 @@ class Journal:
     def __init__(self, max_entries: Optional[int] = None, body_limit: Optional[int] = DEFAULT_BODY_LIMIT) -> None:
         for name, value in (("max_entries", max_entries), ("body_limit", body_limit)):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise ValueError(f"journal {name} must be a positive whole number or None (no limit), got {value!r}")
+                raise InvalidValue(f"journal {name} must be a positive whole number or None (no limit), got {value!r}")
         self.max_entries = max_entries
         self.body_limit = body_limit
         self._lock = threading.Lock()
@@ -126,9 +128,9 @@ class Journal:
         (``newest_first`` reverses it), and how many match in all. Holds
         at most ``limit`` entries, however long the journal is."""
         if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-            raise ValueError(f"page must be a whole number from 1, got {page!r}")
+            raise InvalidValue(f"page must be a whole number from 1, got {page!r}")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise ValueError(f"limit must be a whole number from 1, got {limit!r}")
+            raise InvalidValue(f"limit must be a whole number from 1, got {limit!r}")
         start, found, total = (page - 1) * limit, [], 0
         with self._lock:
             for entry in (reversed(self._entries) if newest_first else self._entries):

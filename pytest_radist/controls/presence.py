@@ -12,6 +12,8 @@ import threading
 import time
 from typing import Any, Callable, Union
 
+from ..errors import WrongKind
+from ..messages import ROOMS_NEVER_END
 from ..model.entities import Call, Peer, Room
 from ..model.world import PresenceEvent, World
 
@@ -76,7 +78,7 @@ class Presence:
 
     def wait_for_tombstone(self, call: Union[Call, Room], *, timeout: float) -> Call:
         if not isinstance(call, Call):
-            raise TypeError(f"{call!r} is a room: rooms are never tombstoned")
+            raise WrongKind(ROOMS_NEVER_END.format(room=call))
         try:
             self.wait_until(lambda: not call.live, timeout=timeout, what=f"call {call.id} to be tombstoned")
         except TimeoutError as exc:

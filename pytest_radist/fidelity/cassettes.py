@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+from ..errors import InvalidValue
 from .answers import ALL_FORMATS, ISO_UTC, UUID, kind, methods
 
 FORMAT = "pytest-radist-cassette/1"
@@ -344,13 +345,13 @@ class Cassette:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ValueError(f"{path} is not a readable cassette: {exc}") from None
+            raise InvalidValue(f"{path} is not a readable cassette: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("steps"), list):
-            raise ValueError(f"{path} is not a cassette: its format is not {FORMAT!r}")
+            raise InvalidValue(f"{path} is not a cassette: its format is not {FORMAT!r}")
         fake = data.get("fake") or {}
         unknown = sorted(set(fake) - set(FAKE_SETTINGS)) if isinstance(fake, dict) else ["(not an object)"]
         if unknown:
-            raise ValueError(f"{path}: \"fake\" takes {', '.join(FAKE_SETTINGS)}; not {', '.join(unknown)}")
+            raise InvalidValue(f"{path}: \"fake\" takes {', '.join(FAKE_SETTINGS)}; not {', '.join(unknown)}")
         return cls(str(data.get("test", path.stem)), str(data.get("target", "")), data["steps"], str(data.get("recorded", "")), dict(fake))
 
 
@@ -397,7 +398,7 @@ class Recorder:
         yet, ``new_episodes`` adding the steps whose requests it does not
         hold, ``all`` always, ``none`` never. Returns the file written."""
         if mode not in MODES:
-            raise ValueError(f"record mode must be one of {', '.join(MODES)}, got {mode!r}")
+            raise InvalidValue(f"record mode must be one of {', '.join(MODES)}, got {mode!r}")
         path = directory / file_name(self.test)
         if mode == "none" or not self.steps or (mode == "once" and path.exists()):
             return None

@@ -9,11 +9,12 @@ from typing import Any, Optional, Union
 
 import pytest
 
+from ..errors import RadistFakeError
 from .cassettes import Cassette, cassettes_in
 from .replay import Difference, replay
 
 
-class CassetteDiffers(AssertionError):
+class CassetteDiffers(RadistFakeError, AssertionError):
     """The fake answered otherwise than the cassette recorded."""
 
     def __init__(self, cassette: Cassette, differences: list[Difference]) -> None:

@@ -8,6 +8,8 @@ import weakref
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from ..errors import InvalidValue
+
 #: Where a frozen clock starts unless told otherwise.
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 #: The clock stays where ISO 8601 timestamps (four-digit years) carry it:
@@ -18,7 +20,7 @@ MAX_EPOCH = 253402300799.0
 
 def _to_epoch(moment: datetime) -> float:
     if moment.tzinfo is None:
-        raise ValueError(
+        raise InvalidValue(
             f"clock time must be timezone-aware, got naive {moment!r}; "
             "pass e.g. datetime(..., tzinfo=timezone.utc)"
         )
@@ -27,7 +29,7 @@ def _to_epoch(moment: datetime) -> float:
 
 def _within_range(epoch: float) -> float:
     if not MIN_EPOCH <= epoch <= MAX_EPOCH:  # also refuses NaN
-        raise ValueError(f"the clock must stay between 0001-01-01 and 9999-12-31, not {epoch!r} seconds after 1970")
+        raise InvalidValue(f"the clock must stay between 0001-01-01 and 9999-12-31, not {epoch!r} seconds after 1970")
     return epoch
 
 
@@ -74,7 +76,7 @@ class Clock:
         """Move the clock forward; returns the new time. Going back is refused."""
         delta = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
         if not delta >= 0:  # negative or NaN
-            raise ValueError(f"clock.advance() takes a non-negative duration, got {seconds!r}; use clock.set() to go back")
+            raise InvalidValue(f"clock.advance() takes a non-negative duration, got {seconds!r}; use clock.set() to go back")
         _within_range(self.time() + delta)  # a refused change changes nothing
         with self._lock:
             if self.realtime:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Optional, Sequence
 
 from .. import __version__
+from ..errors import RadistFakeError
 from ..remote import DEFAULT_TIMEOUT, Unreachable
 from ..live import LiveCredentials
 from .checks import CHECKS, SECTIONS, UNKNOWN_ID, Check, new_nonce
@@ -19,7 +20,7 @@ from .sides import Exchange, FakeSide, Session, Side
 REPORT_FORMAT = "pytest-radist-verify/1"
 
 
-class VerifyError(Exception):
+class VerifyError(RadistFakeError):
     """The run cannot give a trustworthy report: one line says why."""
 
 

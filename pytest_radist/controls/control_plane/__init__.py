@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import unquote
 
 from ...api.app import NO_BODY, ApiRequest
-from ...errors import ApiError
 from . import clock, dashboard, faults, journal, participants, scenarios, state
-from .schema import Answer, ControlError, ControlRoute
+from ... import messages as M
+from ...errors import ApiError, ControlError
+from .schema import Answer, ControlRoute
 
 if TYPE_CHECKING:
-    from ...fake import RadistFake
+    from .target import ControlTarget
 
 PREFIX = "/_radist/"
 
@@ -57,21 +58,21 @@ def is_dashboard(request: ApiRequest) -> bool:
     return request.method == "GET" and request.path == PREFIX
 
 
-def handle(fake: RadistFake, request: ApiRequest) -> Answer:
+def handle(fake: ControlTarget, request: ApiRequest) -> Answer:
     """Answer a control request (its path starts with :data:`PREFIX`)."""
     matches = _match(request.path[len(PREFIX):].split("/"))
     if not matches:
         listing = "; ".join(f"{r.method} {PREFIX}{r.path}" for r in ROUTES)
-        return 404, {"error": f"Not found. The control plane has: {listing}."}
+        return 404, {"error": M.CONTROL_NOT_FOUND.format(listing=listing)}
     chosen: Optional[tuple[ControlRoute, dict[str, str]]] = next(
         ((route, params) for route, params in matches if route.method == request.method), None)
     if chosen is None:
         allowed = ", ".join(sorted({route.method for route, _ in matches}))
-        return 405, {"error": f"Method not allowed: {PREFIX}{matches[0][0].path} takes {allowed}.", "allow": allowed}
+        return 405, {"error": M.CONTROL_METHOD.format(path=PREFIX + matches[0][0].path, allowed=allowed), "allow": allowed}
     route, params = chosen
     body: Any = {} if request.body is NO_BODY else request.body
     if route.source == "body" and not isinstance(body, dict):
-        return 400, {"error": "Invalid JSON body: send a JSON object."}
+        return 400, {"error": M.CONTROL_NOT_AN_OBJECT}
     try:
         return route.handler(fake, route.read(body, request.query, params))
     except ControlError as exc:

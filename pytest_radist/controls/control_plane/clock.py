@@ -6,35 +6,37 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ...model.clock import MAX_EPOCH, iso
-from .schema import Answer, ControlError, ControlRoute, Field
+from ... import messages as M
+from ...errors import ControlError
+from .schema import Answer, ControlRoute, Field
 
 if TYPE_CHECKING:
-    from ...fake import RadistFake
+    from .target import ControlTarget
 
 
-def read_clock(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def read_clock(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, {"now": iso(fake.clock.time()), "realtime": fake.clock.realtime}
 
 
-def move_clock(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def move_clock(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     if ("advance" in given) == ("set" in given):
-        raise ControlError(400, 'Send either "advance" (seconds) or "set" (an ISO 8601 time such as "2026-01-01T00:00:00Z").')
+        raise ControlError(400, M.CONTROL_CLOCK_ONE_OF)
     now = fake.clock.time()
     if "advance" in given:
         if now + given["advance"] > MAX_EPOCH:  # a sound request the clock's position refuses: a conflict
-            raise ControlError(409, f'"advance" would move the clock past 9999-12-31T23:59:59Z; it is {iso(now)}.')
+            raise ControlError(409, M.CONTROL_CLOCK_PAST_END.format(now=iso(now)))
         fake.clock.advance(given["advance"])
     else:
         try:
             moment = datetime.fromisoformat(given["set"].upper().replace("Z", "+00:00"))
         except ValueError:
-            raise ControlError(400, f'"set" must be an ISO 8601 time such as "2026-01-01T00:00:00Z", got "{given["set"]}".') from None
+            raise ControlError(400, M.CONTROL_CLOCK_NOT_ISO.format(got=given["set"])) from None
         if moment.tzinfo is None:
-            raise ControlError(400, '"set" needs a time zone: end it with "Z" (UTC) or an offset such as "+02:00".')
+            raise ControlError(400, M.CONTROL_CLOCK_NO_ZONE)
         try:
             fake.clock.set(moment)
         except ValueError:
-            raise ControlError(400, '"set" must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.') from None
+            raise ControlError(400, M.CONTROL_CLOCK_RANGE) from None
     return 200, {"now": iso(fake.clock.time()), "realtime": fake.clock.realtime}
 
 

@@ -5,7 +5,6 @@ control routes. Reading the snapshot never changes the state."""
 from __future__ import annotations
 
 from importlib import resources
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ...model.clock import iso
@@ -15,7 +14,7 @@ from .schema import Answer, ControlRoute, Field
 from .state import project_json, settings_json
 
 if TYPE_CHECKING:
-    from ...fake import RadistFake
+    from .target import ControlTarget
 
 #: What one poll shows at most, newest first: never O(everything) per poll.
 SHOWN = 50
@@ -27,29 +26,24 @@ def page() -> bytes:
     return resources.files("pytest_radist").joinpath("dashboard.html").read_bytes()
 
 
-def _newest(mapping: dict[str, Any], count: int) -> list[Any]:
-    return list(islice(reversed(mapping.values()), count))  # dicts keep insertion order
-
-
-def snapshot(fake: RadistFake, given: dict[str, Any]) -> Answer:
-    world = fake._world
-    with world.lock:
+def snapshot(fake: ControlTarget, given: dict[str, Any]) -> Answer:
+    with fake.lock:  # one consistent snapshot, while the server changes the state
         calls = [
             {"callId": c.id, "projectId": c.project.id, "accessControl": c.access_control, "createdAt": iso(c.created),
              "tombstonedAt": None if c.tombstoned is None else iso(c.tombstoned),
              "tokens": [token_json(t) for t in c.tokens],
              "peers": [{"peerId": p.id, "connected": p.connected, "gone": p.gone} for p in c.peers.values()]}
-            for c in _newest(world.calls, SHOWN)
+            for c in fake.newest("calls", SHOWN)
         ]
         rooms = [
             {"roomId": r.id, "projectId": r.project.id, "space": r.space.slug if r.space else None,
              "tokens": [token_json(t) for t in r.tokens],
              "peers": [{"peerId": p.id, "connected": p.connected, "gone": p.gone} for p in r.peers.values()]}
-            for r in _newest(world.rooms, SHOWN)
+            for r in fake.newest("rooms", SHOWN)
         ]
         spaces = [{"id": s.id, "slug": s.slug, "name": s.name, "accessType": s.access_type, "activeRoomId": s.active_room_id}
-                  for s in _newest(world.spaces, SHOWN)]
-        totals = {"calls": len(world.calls), "rooms": len(world.rooms), "spaces": len(world.spaces)}
+                  for s in fake.newest("spaces", SHOWN)]
+        totals = {"calls": len(fake.calls), "rooms": len(fake.rooms), "spaces": len(fake.spaces)}
     entries, matching = fake.journal.page(
         1, JOURNAL_SHOWN, endpoint=given.get("endpoint"), status=given.get("status"), newest_first=True)
     return 200, {

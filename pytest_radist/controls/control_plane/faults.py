@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from ...api.routes import ENDPOINTS, SOCKET_ENDPOINTS
 from ..faults import MAX_LATENCY
-from .schema import Answer, ControlError, ControlRoute, Field
+from ... import messages as M
+from ...errors import ControlError
+from .schema import Answer, ControlRoute, Field
 
 if TYPE_CHECKING:
-    from ...fake import RadistFake
+    from .target import ControlTarget
 
 FIELDS = (
     Field("endpoint", "string", "the endpoint to fail, or * for every one", choices=("*",) + ENDPOINTS + SOCKET_ENDPOINTS),
@@ -25,19 +27,19 @@ FIELDS = (
 )
 
 
-def list_faults(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def list_faults(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, {"faults": [rule.describe() for rule in fake.faults]}
 
 
-def add_fault(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def add_fault(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
         rule = fake.fail(**given)
     except ValueError as exc:  # the combination is wrong (say, error without status)
-        raise ControlError(400, f"Invalid fault: {exc}.") from None
+        raise ControlError(400, M.CONTROL_BAD_FAULT.format(reason=exc)) from None
     return 200, {"fault": rule.describe()}
 
 
-def clear_faults(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def clear_faults(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     fake.clear_faults()
     return 200, {"faults": []}
 

@@ -11,7 +11,7 @@ from ..journal import RecordedRequest
 from .schema import Answer, ControlRoute, Field
 
 if TYPE_CHECKING:
-    from ...fake import RadistFake
+    from .target import ControlTarget
 
 
 def strict_json(value: Any) -> Any:
@@ -37,7 +37,7 @@ def entry_json(r: RecordedRequest) -> dict[str, Any]:
     }
 
 
-def list_requests(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def list_requests(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     page, limit = given.get("page", 1), given.get("limit", DEFAULT_LIMIT)
     entries, total = fake.journal.page(
         page, limit, endpoint=given.get("endpoint"), status=given.get("status"), door=given.get("door"))

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 from ...errors import JoinRefused
 from ...model.clock import iso
 from ...model.entities import Call, Peer, Token
-from .schema import Answer, ControlError, ControlRoute, Field
+from ... import messages as M
+from ...errors import ControlError
+from .schema import Answer, ControlRoute, Field
 
 if TYPE_CHECKING:
-    from ...fake import RadistFake
+    from .target import ControlTarget
 
 
 def peer_json(peer: Peer) -> dict[str, Any]:
@@ -30,44 +32,44 @@ def refused(refusal: JoinRefused) -> ControlError:
     return ControlError(409, str(refusal), reason=refusal.reason)
 
 
-def join(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def join(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
         return 200, peer_json(fake.join(given["token"], public_key=given.get("publicKey")))
     except JoinRefused as refusal:
         raise refused(refusal) from None
 
 
-def join_space(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def join_space(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
         peer = fake.join_space(given["spaceId"], password=given.get("password"), host_token=given.get("hostToken"),
                                approved=given.get("approved", False))
     except KeyError:
-        raise ControlError(404, f'No space with id or slug "{given["spaceId"]}".') from None
+        raise ControlError(404, M.CONTROL_NO_SPACE.format(space=given["spaceId"])) from None
     except JoinRefused as refusal:
         raise refused(refusal) from None
     return 200, peer_json(peer)
 
 
-def _peer(fake: RadistFake, peer_id: str) -> Peer:
+def _peer(fake: ControlTarget, peer_id: str) -> Peer:
     peer = fake.peers.get(peer_id)
     if peer is None:
-        raise ControlError(404, f'No peer "{peer_id}": peers are named peer_... (GET /_radist/state lists them).')
+        raise ControlError(404, M.CONTROL_NO_PEER.format(peer=peer_id))
     return peer
 
 
-def leave(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def leave(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     peer = _peer(fake, given["peerId"])
     peer.leave()
     return 200, peer_json(peer)
 
 
-def remove(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def remove(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     peer = _peer(fake, given["peerId"])
     peer.remove()
     return 200, peer_json(peer)
 
 
-def reconnect(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def reconnect(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     peer = _peer(fake, given["peerId"])
     try:
         peer.reconnect(given.get("reconnectToken"))
@@ -76,16 +78,16 @@ def reconnect(fake: RadistFake, given: dict[str, Any]) -> Answer:
     return 200, peer_json(peer)
 
 
-def expire(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def expire(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
         return 200, token_json(fake.expire_token(given["token"]))
     except KeyError:
-        raise ControlError(404, f'No token "{given["token"]}" was minted by this fake.') from None
+        raise ControlError(404, M.CONTROL_NO_TOKEN.format(token=given["token"])) from None
     except ValueError as exc:
-        raise ControlError(409, f"{exc}.") from None
+        raise ControlError(409, M.CONTROL_REFUSED.format(reason=exc)) from None
 
 
-def list_tokens(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def list_tokens(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     tokens = fake.minted_tokens(given.get("mintedBy"), call_id=given.get("callId"), room_id=given.get("roomId"),
                                 state=given.get("state"))
     return 200, {"tokens": [token_json(t) for t in tokens]}

@@ -8,11 +8,12 @@ from ...errors import JoinRefused
 from ...model.clock import iso
 from ...model.entities import Call, Room
 from .participants import refused, token_json
-from .schema import Answer, ControlError, ControlRoute, Field
+from ...errors import ControlError
+from .schema import Answer, ControlRoute, Field
 from .state import find_project, project_json
 
 if TYPE_CHECKING:
-    from ...fake import RadistFake
+    from .target import ControlTarget
 
 
 def call_json(call: Call) -> dict[str, Any]:
@@ -28,7 +29,7 @@ def room_json(room: Room) -> dict[str, Any]:
 
 
 def _call_scenario(name: str, default_access: str) -> Any:
-    def build(fake: RadistFake, given: dict[str, Any]) -> Answer:
+    def build(fake: ControlTarget, given: dict[str, Any]) -> Answer:
         project = find_project(fake, given.get("project"))
         try:
             return 200, call_json(getattr(fake, name)(given.get("accessControl", default_access), project=project))
@@ -38,11 +39,11 @@ def _call_scenario(name: str, default_access: str) -> Any:
     return build
 
 
-def make_room(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def make_room(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, room_json(fake.make_room(project=find_project(fake, given.get("project"))))
 
 
-def limit_reached(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def limit_reached(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, project_json(fake.connection_limit_reached(find_project(fake, given.get("project"))))
 
 

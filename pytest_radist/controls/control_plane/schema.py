@@ -15,19 +15,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 from urllib.parse import parse_qsl
 
+from ... import messages as M
+from ...errors import ControlError
+
 if TYPE_CHECKING:
-    from ...fake import RadistFake
+    from .target import ControlTarget
 
 Answer = tuple[int, dict[str, Any]]
-
-
-class ControlError(Exception):
-    """A control request refused: an HTTP status and a message in HTTP terms."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": message, **extra}
 
 
 JSON_TYPES: dict[str, Any] = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}
@@ -73,9 +67,9 @@ class Field:
         out_of_range = (not wrong_type and not not_finite and self.type in ("integer", "number") and (
             (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum)))
         if wrong_type or not_finite or out_of_range or (self.choices and value not in self.choices):
-            raise ControlError(400, f'"{self.name}" must be {self.describe()}, got {_shown(value)}.')
+            raise ControlError(400, M.CONTROL_FIELD_TYPE.format(field=self.name, wanted=self.describe(), got=_shown(value)))
         if self.pattern is not None and isinstance(value, str) and not re.search(self.pattern, value):
-            raise ControlError(400, f'"{self.name}" must match {self.pattern}, got {_shown(value)}.')
+            raise ControlError(400, M.CONTROL_FIELD_PATTERN.format(field=self.name, pattern=self.pattern, got=_shown(value)))
         return value
 
 
@@ -89,7 +83,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-Handler = Callable[["RadistFake", dict[str, Any]], Answer]
+Handler = Callable[["ControlTarget", dict[str, Any]], Answer]
 
 
 @dataclass(frozen=True)
@@ -126,13 +120,13 @@ class ControlRoute:
                 close = difflib.get_close_matches(name, list(known), n=1)
                 hint = f' Did you mean "{close[0]}"?' if close else ""
                 accepted = ", ".join(f'"{n}"' for n in known) or "none"
-                raise ControlError(400, f'Unknown field "{name}".{hint} {self.method} /_radist/{self.path} takes: {accepted}.')
+                raise ControlError(400, M.CONTROL_UNKNOWN_FIELD.format(field=name, hint=hint, route=f"{self.method} /_radist/{self.path}", accepted=accepted))
         checked: dict[str, Any] = dict(params)
         for f in self.fields:
             if f.name in given:
                 checked[f.name] = f.check(given[f.name])
             elif f.required:
-                raise ControlError(400, f'"{f.name}" is required: {f.doc}.')
+                raise ControlError(400, M.CONTROL_FIELD_REQUIRED.format(field=f.name, doc=f.doc))
         return checked
 
     def _field(self, name: str) -> Optional[Field]:

@@ -7,17 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 from ...model.clock import iso
 from ...model.entities import Project
-from .schema import Answer, ControlError, ControlRoute, Field
+from ... import messages as M
+from ...errors import Conflict, ControlError
+from .schema import Answer, ControlRoute, Field
 
 if TYPE_CHECKING:
-    from ...fake import RadistFake
+    from .target import ControlTarget
 
 
-def health(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def health(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, {"ok": True}
 
 
-def openapi(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def openapi(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     from ...openapi import build  # the description imports this table: load it when asked
 
     return 200, build()
@@ -29,38 +31,39 @@ def project_json(project: Project) -> dict[str, Any]:
             "calls": len(project.call_list), "liveCalls": project.live_calls}
 
 
-def state(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def state(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, {"seed": fake.seed, "now": iso(fake.clock.time()),
                  "projects": [project_json(p) for p in fake.projects.values()],
                  "rooms": len(fake.rooms), "spaces": len(fake.spaces), "tokens": len(fake.minted_tokens()),
                  "settings": settings_json(fake)}
 
 
-def find_project(fake: RadistFake, project_id: Any) -> Project:
-    try:
-        return fake._project(project_id)
-    except KeyError:
-        raise ControlError(404, f'No project "{project_id}"; the projects are: {", ".join(fake.projects)}.') from None
+def find_project(fake: ControlTarget, project_id: Any) -> Project:
+    """The project a request names (the default one when it names none)."""
+    found = fake.project if project_id is None else fake.projects.get(project_id)
+    if found is None:
+        raise ControlError(404, M.CONTROL_NO_PROJECT.format(project=project_id, known=", ".join(fake.projects)))
+    return found
 
 
-def usage(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def usage(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     project = find_project(fake, given.get("project"))
     return 200, {"project": project.id, **fake.usage(project)}
 
 
-def reset(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def reset(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     if "seed" in given and not given.get("state"):
-        raise ControlError(400, '"seed" restarts the ids of a state reset: send "state": true with it.')
+        raise ControlError(400, M.CONTROL_SEED_NEEDS_STATE)
     fake.reset(state=given.get("state", False), seed=given.get("seed"))
     return 200, {"reset": True, "seed": fake.seed}
 
 
 def _refused_keys(exc: ValueError) -> ControlError:
     """A project or key the model would not add: taken (409) or malformed (400)."""
-    return ControlError(409 if "already" in str(exc) else 400, f"{exc}.")
+    return ControlError(409 if isinstance(exc, Conflict) else 400, M.CONTROL_REFUSED.format(reason=exc))
 
 
-def add_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def add_project(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
         project = fake.add_project(given.get("id"), secret_key=given.get("secretKey"), public_key=given.get("publicKey"),
                                    connection_limit=given.get("connectionLimit"), room_limit=given.get("roomLimit"))
@@ -69,7 +72,7 @@ def add_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
     return 200, project_json(project)
 
 
-def add_secret_key(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def add_secret_key(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     project = find_project(fake, given["projectId"])
     try:
         project.add_secret_key(given.get("secretKey"))
@@ -78,7 +81,7 @@ def add_secret_key(fake: RadistFake, given: dict[str, Any]) -> Answer:
     return 200, project_json(project)
 
 
-def change_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def change_project(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     project = find_project(fake, given["projectId"])
     if "connectionLimit" in given:
         project.connection_limit = given["connectionLimit"]
@@ -87,12 +90,12 @@ def change_project(fake: RadistFake, given: dict[str, Any]) -> Answer:
     return 200, project_json(project)
 
 
-def settings_json(fake: RadistFake) -> dict[str, Any]:
+def settings_json(fake: ControlTarget) -> dict[str, Any]:
     return {"tokenTtl": fake.token_ttl, "reconnectGrace": fake.reconnect_grace,
             "roomParticipantCap": fake.room_participant_cap, "publicBaseUrl": fake.public_base_url, "strict": fake.strict}
 
 
-def change_settings(fake: RadistFake, given: dict[str, Any]) -> Answer:
+def change_settings(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     if "tokenTtl" in given:
         fake.token_ttl = given["tokenTtl"]
     if "reconnectGrace" in given:
