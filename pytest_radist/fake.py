@@ -19,11 +19,14 @@ from .controls.journal import DEFAULT_BODY_LIMIT, Journal
 from .model.clock import Clock
 from .model.entities import Call, Peer, Project, Room, Space, Token
 from .model.world import PresenceEvent, World
+from .settings import SETTINGS, check
 from .target import CONTROL_PREFIX, IN_PROCESS_BASE_URL, Outcome, RadistFakeProblem, RadistTarget
 
 __all__ = ["CONTROL_PREFIX", "DEFAULT_PROJECT_ID", "IN_PROCESS_BASE_URL", "Outcome", "RadistFake", "RadistFakeProblem"]
 
 DEFAULT_PROJECT_ID = "test-project"
+#: The settings ``RadistFake(...)`` takes (:mod:`pytest_radist.settings`).
+SETTINGS_OF_THE_FAKE = tuple(s.name for s in SETTINGS if s.owner == "fake")
 
 
 class RadistFake(RadistTarget):
@@ -35,8 +38,6 @@ class RadistFake(RadistTarget):
 
     #: The fake clock (frozen unless ``Clock(realtime=True)``).
     clock: Clock
-    #: Base of ``participantUrl``/``hostUrl``; ``None`` = the URL the client used.
-    public_base_url: Optional[str]
 
     def __init__(
         self,
@@ -51,6 +52,7 @@ class RadistFake(RadistTarget):
         reconnect_grace: float = 0.0,
         room_participant_cap: Optional[int] = None,
         clock: Optional[Clock] = None,
+        realtime: bool = False,
         public_base_url: Optional[str] = None,
         strict: bool = True,
         journal_limit: Optional[int] = None,
@@ -61,6 +63,11 @@ class RadistFake(RadistTarget):
         allowed_hosts: Optional[Sequence[str]] = None,
         control_token: Optional[str] = None,
     ) -> None:
+        given = dict(locals())
+        for name in SETTINGS_OF_THE_FAKE:  # one validator, whether a setting comes from Python, the CLI or the control plane
+            check(name, given[name], f"RadistFake({name}=...)")
+        if realtime and clock is None:
+            clock = Clock(realtime=True)
         super().__init__(
             seed=random.SystemRandom().randrange(2**32) if seed is None else seed, strict=strict,
             journal=Journal(journal_limit, journal_body_limit),
@@ -78,7 +85,7 @@ class RadistFake(RadistTarget):
             project_id, secret_key=secret_key, public_key=public_key,
             connection_limit=connection_limit, room_limit=room_limit,
         )
-        self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
+        self.public_base_url = public_base_url
         self._faults = FaultPlan()
 
     # -- configuration ------------------------------------------------------
@@ -90,7 +97,17 @@ class RadistFake(RadistTarget):
 
     @token_ttl.setter
     def token_ttl(self, seconds: Optional[float]) -> None:
-        self._world.token_ttl = seconds
+        self._world.token_ttl = check("token_ttl", seconds)
+
+    @property
+    def public_base_url(self) -> Optional[str]:
+        """Base of ``participantUrl``/``hostUrl``; ``None`` = the URL the client used."""
+        return self._public_base_url
+
+    @public_base_url.setter
+    def public_base_url(self, url: Optional[str]) -> None:
+        url = check("public_base_url", url)
+        self._public_base_url = url.rstrip("/") if url else None
 
     @property
     def reconnect_grace(self) -> float:
@@ -99,7 +116,7 @@ class RadistFake(RadistTarget):
 
     @reconnect_grace.setter
     def reconnect_grace(self, seconds: float) -> None:
-        self._world.reconnect_grace = seconds
+        self._world.reconnect_grace = check("reconnect_grace", seconds)
 
     @property
     def room_participant_cap(self) -> Optional[int]:
@@ -108,9 +125,7 @@ class RadistFake(RadistTarget):
 
     @room_participant_cap.setter
     def room_participant_cap(self, cap: Optional[int]) -> None:
-        from .model.world import check_limit
-
-        self._world.room_participant_cap = check_limit("room_participant_cap", cap)
+        self._world.room_participant_cap = check("room_participant_cap", cap)
 
     def add_project(
         self,

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, NoReturn, 
 
 import pytest
 
+from .settings import LIVE, MARKER, OPTIONS, unknown
+
 if TYPE_CHECKING:
     from .doors.server import LoopbackServer
     from .fidelity.cassettes import Recorder
@@ -23,53 +25,6 @@ if TYPE_CHECKING:
     from .target import RadistTarget
 
 
-def _optional_float(text: str) -> Optional[float]:
-    return None if text.strip().lower() in ("none", "never", "") else float(text)
-
-
-def _optional_int(text: str) -> Optional[int]:
-    return None if text.strip().lower() in ("none", "unlimited", "") else int(text)
-
-
-def _origin_list(text: str) -> Optional[list[str]]:
-    """``http://a:3000,http://b:5173``; ``*`` or ``any`` = any origin."""
-    if text.strip().lower() in ("*", "any"):
-        return None
-    origins = [part.strip() for part in text.split(",") if part.strip()]
-    if not all(o.startswith(("http://", "https://")) for o in origins):
-        raise ValueError(f"expected comma-separated origins such as http://localhost:3000, or '*', got {text!r}")
-    return origins
-
-
-def _boolean(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected true or false, got {text!r}")
-
-
-#: Settings readable from the command line and ini files: name -> (parser, help).
-SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
-    "seed": (int, "seed of the fake's RNG (ids, keys, tokens); random and reported on failure if unset"),
-    "project_id": (str, "id of the default project (default: test-project)"),
-    "connection_limit": (_optional_int, "live calls allowed per project (default: unlimited)"),
-    "token_ttl": (_optional_float, "seconds an unused participant token lives (default 3600; 'none' = forever)"),
-    "reconnect_grace": (float, "seconds an empty call waits before it is tombstoned (default 0)"),
-    "strict": (_boolean, "fail a test at teardown on unroutable requests or fake errors (default true)"),
-    "allowed_origins": (_origin_list, "origins that may call the public-key mint and open signaling sockets, comma-separated (default: any)"),
-    "guard": (_boolean, "refuse requests to the real Radist (radist.tech) while a test uses the fake (default on)"),
-}
-#: Marker keywords beyond SETTINGS, passed straight to RadistFake.
-MARKER_ONLY = (
-    "secret_key", "public_key", "room_limit", "room_participant_cap", "public_base_url", "realtime",
-    "secret_cors", "control_origins", "allowed_hosts", "journal_limit", "journal_body_limit", "control_token",
-)
-
-#: Marker settings that still mean something in live mode; any other
-#: configures the fake, so a test that sets one is skipped in live mode.
-LIVE_SETTINGS = ("seed", "strict", "guard", "journal_limit", "journal_body_limit")
 #: The marker of tests that only make sense against the fake: not run in live mode.
 FAKE_ONLY_MARKER = "radist_fake_only"
 
@@ -91,10 +46,11 @@ def reseed(seed: int) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("radist", "pytest-radist: the offline Radist fake")
-    for name, (_, help_text) in SETTINGS.items():
-        flag = "--radist-" + name.replace("_", "-")
-        group.addoption(flag, dest=f"radist_{name}", default=None, metavar=name.upper(), help=help_text)
-        parser.addini(f"radist_{name}", help_text, default=None)
+    for setting in OPTIONS:  # from the settings table: pytest_radist.settings
+        shown = {None: "none", True: "true", False: "false"}.get(setting.default, setting.default)
+        help_text = f"{setting.help} (default: {shown}; takes {setting.describe()})"
+        group.addoption(setting.option_flag, dest=f"radist_{setting.name}", default=None, metavar=setting.name.upper(), help=help_text)
+        parser.addini(setting.ini, help_text, default=None)
     group.addoption(
         "--radist-live", dest="radist_live", action="store_true", default=None,
         help="run the radist fixtures against a real Radist (RADIST_KEY, RADIST_PROJECT_ID, RADIST_PUBLIC_KEY, "
@@ -127,13 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{FAKE_ONLY_MARKER}: the test needs the fake (its controls or state); live mode (--radist-live) does not run it",
     )
-    config.addinivalue_line(
-        "markers",
-        "radist(**settings): configure this test's radist_fake: seed, project_id, secret_key, "
-        "public_key, connection_limit, room_limit, token_ttl, reconnect_grace, "
-        "room_participant_cap, public_base_url, realtime, strict, allowed_origins, secret_cors, "
-        "control_origins, allowed_hosts, journal_limit, journal_body_limit, guard",
-    )
+    config.addinivalue_line("markers", f"radist(**settings): configure this test's radist_fake: {', '.join(MARKER)}")
 
 
 def _live_credentials(config: pytest.Config) -> Optional[LiveCredentials]:
@@ -156,21 +106,21 @@ def pytest_report_header(config: pytest.Config) -> Optional[str]:
 
 
 def fake_settings(config: pytest.Config, marker_kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Merge the settings: marker > command line > ini file."""
+    """Merge the settings: marker > command line > ini file. Text is read
+    by the settings table's parser; values are checked by RadistFake."""
+    from .errors import InvalidValue
+
     settings: dict[str, Any] = {}
-    for name, (parse, _) in SETTINGS.items():
-        raw = config.getoption(f"radist_{name}") or config.getini(f"radist_{name}")
+    for setting in OPTIONS:
+        raw = config.getoption(f"radist_{setting.name}") or config.getini(setting.ini)
         if raw:
             try:
-                settings[name] = parse(raw)
-            except ValueError as exc:
-                raise pytest.UsageError(f"radist_{name} / --radist-{name.replace('_', '-')}: {exc}") from None
-    unknown = set(marker_kwargs) - set(SETTINGS) - set(MARKER_ONLY)
-    if unknown:
-        raise pytest.UsageError(
-            f"@pytest.mark.radist got unknown setting(s) {sorted(unknown)}; "
-            f"known: {sorted(set(SETTINGS) | set(MARKER_ONLY))}"
-        )
+                settings[setting.name] = setting.parse(raw, f"{setting.option_flag} / {setting.ini}")
+            except InvalidValue as exc:
+                raise pytest.UsageError(str(exc)) from None
+    wrong = unknown(marker_kwargs, MARKER, "@pytest.mark.radist")
+    if wrong:
+        raise pytest.UsageError(wrong)
     settings.update(marker_kwargs)
     return settings
 
@@ -210,11 +160,8 @@ def _serving_fake(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[
     meanwhile unless ``guard=False``."""
     from .controls.guard import GUARD
     from .fake import RadistFake
-    from .model.clock import Clock
 
     settings = dict(settings)
-    if settings.pop("realtime", False):
-        settings["clock"] = Clock(realtime=True)
     guard = GUARD if settings.pop("guard", True) else nullcontext()
     fake = RadistFake(**settings)
     with _serving(server, fake, guard):
@@ -234,11 +181,11 @@ def _serving_live(server: LoopbackServer, credentials: LiveCredentials, marker_k
     from .errors import FAKE_ONLY
     from .live import RadistLive
 
-    needs_fake = sorted(set(marker_kwargs) - set(LIVE_SETTINGS))
+    needs_fake = sorted(set(marker_kwargs) - set(LIVE))
     if needs_fake:
         shown = ", ".join(f"{name}=..." for name in needs_fake)
         _skip(FAKE_ONLY.format(control=f"@pytest.mark.radist({shown})"))
-    options = {name: marker_kwargs[name] for name in LIVE_SETTINGS if name in marker_kwargs and name != "guard"}
+    options = {name: marker_kwargs[name] for name in LIVE if name in marker_kwargs and name != "guard"}
     live = RadistLive(credentials, refuse=_skip, **options)
     if record is not None:
         live.recorder = record

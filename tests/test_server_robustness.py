@@ -292,7 +292,7 @@ def test_a_capped_journal_keeps_the_newest_entries() -> None:
 
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True])
 def test_journal_limits_must_be_positive_whole_numbers(limit: Any) -> None:
-    with pytest.raises(ValueError, match="positive whole number"):
+    with pytest.raises(ValueError, match="whole number >= 1"):
         RadistFake(journal_limit=limit)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from ..errors import InvalidValue
+from ..settings import check
 
 #: Close code of a signaling socket whose client did not read what it was
 #: sent (its send budget ran out): 1008, policy violation (RFC 6455 7.4.1).
@@ -54,13 +54,5 @@ class ServerLimits:
     socket_idle_timeout: Optional[float] = None
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_url_bytes", "max_head_bytes", "max_headers", "socket_send_budget"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise InvalidValue(f"{name} must be a positive whole number, got {value!r}")
-        for name in ("read_timeout", "keep_alive_timeout", "write_timeout", "socket_idle_timeout"):
-            value = getattr(self, name)
-            if value is None and name == "socket_idle_timeout":
-                continue
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < 86400:
-                raise InvalidValue(f"{name} must be a number of seconds above 0 and below 86400, got {value!r}")
+        for name in self.__dataclass_fields__:  # one validator: pytest_radist.settings
+            check(name, getattr(self, name), f"ServerLimits({name}=...)")

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from ..target import RadistTarget
     from .asgi import ServedApp
 
-#: The port ``radist-fake`` listens on by default (tests always use port 0).
-DEFAULT_CLI_PORT = 8765
 #: Largest signaling frame; a larger one closes the socket with 1009 (radist-api.md 6.3).
 SOCKET_MAX_FRAME = 64 * 1024
 #: Seconds a stopping server lets running requests finish before closing them.

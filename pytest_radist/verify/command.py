@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from ..doors.arguments import OneLineParser
+from ..command_line import OneLineParser
 from ..remote import DEFAULT_TIMEOUT
 from ..live import LiveCredentials, MissingCredentials
 

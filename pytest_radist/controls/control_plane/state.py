@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from ...model.clock import iso
 from ...model.entities import Project
 from ... import messages as M
-from ...errors import Conflict, ControlError
+from ...errors import Conflict, ControlError, InvalidValue
+from ...settings import SETTINGS
 from .schema import Answer, ControlRoute, Field
 
 if TYPE_CHECKING:
@@ -90,22 +91,21 @@ def change_project(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, project_json(project)
 
 
+#: The settings a test may change while it runs (the settings table's ``control``).
+CHANGEABLE = tuple(s for s in SETTINGS if s.control)
+
+
 def settings_json(fake: ControlTarget) -> dict[str, Any]:
-    return {"tokenTtl": fake.token_ttl, "reconnectGrace": fake.reconnect_grace,
-            "roomParticipantCap": fake.room_participant_cap, "publicBaseUrl": fake.public_base_url, "strict": fake.strict}
+    return {s.camel: getattr(fake, s.name) for s in CHANGEABLE}
 
 
 def change_settings(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    if "tokenTtl" in given:
-        fake.token_ttl = given["tokenTtl"]
-    if "reconnectGrace" in given:
-        fake.reconnect_grace = given["reconnectGrace"]
-    if "roomParticipantCap" in given:
-        fake.room_participant_cap = given["roomParticipantCap"]
-    if "publicBaseUrl" in given:
-        fake.public_base_url = given["publicBaseUrl"].rstrip("/") if given["publicBaseUrl"] else None
-    if "strict" in given:
-        fake.strict = given["strict"]
+    for setting in CHANGEABLE:
+        if setting.camel in given:
+            try:  # the one validator of every setting, whether from Python, the CLI or here
+                setattr(fake, setting.name, setting.check(given[setting.camel], f'"{setting.camel}"'))
+            except InvalidValue as exc:
+                raise ControlError(400, f"{exc}.") from None
     return 200, settings_json(fake)
 
 
@@ -136,11 +136,5 @@ ROUTES = (
         Field("roomLimit", "integer", "rooms allowed; null: unlimited", **LIMIT),  # type: ignore[arg-type]
     )),
     ControlRoute("GET", "settings", "the fake's settings", lambda fake, given: (200, settings_json(fake)), changes_state=False),
-    ControlRoute("PATCH", "settings", "change the fake's settings", change_settings, (
-        Field("tokenTtl", "number", "seconds an unused token lives; null: forever", minimum=0, nullable=True),
-        Field("reconnectGrace", "number", "seconds an empty call waits before it ends", minimum=0, maximum=86400),
-        Field("roomParticipantCap", "integer", "participants per new room; null: any", minimum=0, nullable=True),
-        Field("publicBaseUrl", "string", "base of space URLs; null: the URL the client used", nullable=True),
-        Field("strict", "boolean", "report unroutable requests as problems"),
-    )),
+    ControlRoute("PATCH", "settings", "change the fake's settings", change_settings, tuple(Field.of(s) for s in CHANGEABLE)),
 )

@@ -1,0 +1,95 @@
+"""One table of settings, and everything made from it: a setting added to
+``pytest_radist.settings.SETTINGS`` appears in ``RadistFake(...)``,
+``ServerLimits(...)``, the marker, ``pytest --radist-*``, ``radist-fake``,
+the control plane, the OpenAPI description and the docs, and every one of
+them refuses the same values with the same words."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_radist import RadistFake, ServerLimits
+from pytest_radist.doors.cli import CLI_SETTINGS, build_parser
+from pytest_radist.errors import InvalidValue
+from pytest_radist.settings import MARKER, OPTIONS, SETTINGS, cli_table, pytest_table, setting
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_the_fake_and_the_server_take_exactly_their_settings() -> None:
+    fake = set(inspect.signature(RadistFake).parameters) - {"clock"}
+    assert fake == {s.name for s in SETTINGS if s.owner == "fake"}
+    assert set(ServerLimits.__dataclass_fields__) == {s.name for s in SETTINGS if s.owner == "server"}
+
+
+def test_every_surface_is_made_from_the_table() -> None:
+    flags = {action.dest for action in build_parser({})._actions}
+    assert {s.name for s in CLI_SETTINGS} <= flags
+    assert {s.name for s in SETTINGS if s.owner in ("fake", "server", "cli")} == {s.name for s in CLI_SETTINGS}
+    assert set(MARKER) == {s.name for s in SETTINGS if s.owner in ("fake", "plugin")}
+    from pytest_radist.controls.control_plane import ROUTES
+
+    patch = next(r for r in ROUTES if (r.method, r.path) == ("PATCH", "settings"))
+    assert [f.name for f in patch.fields] == [s.camel for s in SETTINGS if s.control]
+    from pytest_radist.openapi import build
+
+    described = build()["paths"]["/_radist/settings"]["patch"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(described["properties"]) == {s.camel for s in SETTINGS if s.control}
+
+
+def test_the_plugin_offers_the_options_of_the_table(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help", "-p", "no:asyncio")
+    for s in OPTIONS:
+        result.stdout.fnmatch_lines([f"*{s.option_flag}=*", f"*{s.ini} *"])
+
+
+@pytest.mark.parametrize("page, marker, table", [("http.md", "settings:cli", cli_table), ("fixtures.md", "settings:pytest", pytest_table)])
+def test_the_docs_tables_are_the_table(page: str, marker: str, table: Any) -> None:
+    text = (DOCS / page).read_text()
+    shown = text.split(f"<!-- {marker}:start -->\n")[1].split(f"\n<!-- {marker}:end -->")[0]
+    assert shown == table(), f"regenerate docs/{page}: pytest_radist.settings.{table.__name__}()"
+
+
+BAD = [("token_ttl", -5), ("reconnect_grace", 86401), ("connection_limit", -1), ("journal_limit", 0),
+       ("public_base_url", "radist.tech"), ("control_token", "short"), ("secret_key", "rad_pk_x"), ("strict", "yes")]
+
+
+@pytest.mark.parametrize("name, value", BAD)
+def test_python_refuses_what_every_surface_refuses(name: str, value: Any) -> None:
+    with pytest.raises(InvalidValue, match=re.escape(f"RadistFake({name}=...) must be {setting(name).describe()}, got {value!r}")):
+        RadistFake(**{name: value})
+
+
+def test_the_control_plane_refuses_with_the_same_validator(radist_fake: RadistFake) -> None:
+    def patch(body: dict[str, Any]) -> tuple[int, Any]:
+        request = urllib.request.Request(radist_fake.url + "/_radist/settings", method="PATCH", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as refused:
+            return refused.code, json.loads(refused.read())
+
+    assert patch({"tokenTtl": -5}) == (400, {"error": '"tokenTtl" must be a number (>= 0) or null, got -5.'})
+    status, body = patch({"publicBaseUrl": "radist.tech"})
+    assert status == 400 and "publicBaseUrl" in body["error"]
+    assert patch({"tokenTtl": None, "publicBaseUrl": "https://meet.example/"})[1]["publicBaseUrl"] == "https://meet.example"
+    with pytest.raises(InvalidValue, match="token_ttl must be"):
+        radist_fake.token_ttl = -5
+    assert radist_fake.token_ttl is None
+
+
+def test_text_reads_the_same_words_everywhere() -> None:
+    assert [setting("token_ttl").parse(w) for w in ("none", "never", "60", "2.5")] == [None, None, 60, 2.5]
+    assert [setting("strict").parse(w) for w in ("yes", "on", "1", "true", "no", "off", "0", "false")] == [True] * 4 + [False] * 4
+    assert setting("allowed_origins").parse("*") is None
+    assert setting("allowed_origins").parse("http://a:1, http://b/") == ("http://a:1", "http://b")
+    with pytest.raises(InvalidValue, match="--radist-strict must be true or false, got 'maybe'"):
+        setting("strict").parse("maybe", "--radist-strict")
