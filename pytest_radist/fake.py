@@ -502,8 +502,7 @@ class RadistFake(RadistTarget):
         return f"{self._socket_base(kind)}?{urlencode(query)}"
 
     def _socket_base(self, kind: str) -> str:
-        path = "/api/v1/p2p/signaling/ws" if kind == "call" else "/api/v1/rooms/signaling/ws"
-        return "ws" + self.url[len("http"):] + path
+        return "ws" + self.url[len("http"):] + routes.SOCKET_PATHS[kind]
 
     def __repr__(self) -> str:
         return f"<RadistFake seed={self.seed} project={self.project.id!r} calls={len(self._world.calls)}>"

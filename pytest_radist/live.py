@@ -274,7 +274,7 @@ class RadistLive(RadistTarget):
     def signaling_url(self, token: str, *, public_key: Optional[str] = None, room: bool = False) -> str:
         """The socket URL that joins with ``token`` through the loopback
         forwarder (``room=True`` for a room token: tokens do not say which)."""
-        name, path = ("roomToken", "/api/v1/rooms/signaling/ws") if room else ("callToken", "/api/v1/p2p/signaling/ws")
+        name, path = ("roomToken", routes.SOCKET_PATHS["room"]) if room else ("callToken", routes.SOCKET_PATHS["call"])
         query = urlencode({"publicKey": public_key or self.project.public_key, name: token})
         return "ws" + self.url[len("http"):] + path + "?" + query
 

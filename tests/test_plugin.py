@@ -154,12 +154,12 @@ def test_an_exception_in_the_server_thread_fails_the_test_at_teardown(pytester: 
     pytester.makepyfile(
         """
         import json, urllib.request, urllib.error
-        from pytest_radist.api import handlers
+        from pytest_radist.model.calls import CallRules
 
         def test_bug(radist_fake, monkeypatch):
-            def broken(ctx):
+            def broken(world, project):
                 raise RuntimeError("boom")
-            monkeypatch.setitem(handlers.HANDLERS, "create_room", broken)
+            monkeypatch.setattr(CallRules, "create_room", broken)
             request = urllib.request.Request(
                 f"{radist_fake.url}/api/v1/projects/{radist_fake.project.id}/rooms", method="POST",
                 headers={"Authorization": "Bearer " + radist_fake.project.secret_key})

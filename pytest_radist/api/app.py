@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from .. import errors as E
 from ..model.world import World
 from . import routes, signaling
-from .handlers import HANDLERS, Context
+from .handlers import Context
 
 
 class _Marker:
@@ -134,7 +134,8 @@ def handle(
         elif not isinstance(body, dict):
             raise E.ApiError(400, E.INVALID_JSON_BODY)
         ctx = Context(world, project, found.params, body, request.query, public_base_url or request.base_url)
-        response = ApiResponse(200, HANDLERS[endpoint](ctx), endpoint)
+        assert route.handler is not None  # every REST route has one
+        response = ApiResponse(200, route.handler(ctx), endpoint)
     except E.ApiError as exc:
         response = error(exc.status, exc.message, endpoint)
     response.key_type = route.key

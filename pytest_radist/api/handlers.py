@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 from urllib.parse import parse_qs
 
 from .. import errors as E
@@ -132,18 +132,3 @@ def delete_space(ctx: Context) -> dict[str, Any]:
 
 def rotate_space_host_token(ctx: Context) -> dict[str, Any]:
     return _host_token_json(ctx.world.rotate_host_token(ctx.project, ctx.params["spaceId"]), ctx.public_base_url)
-
-
-HANDLERS: dict[str, Callable[[Context], dict[str, Any]]] = {
-    "create_call": create_call,
-    "list_calls": list_calls,
-    "mint_call_token": mint_call_token,
-    "mint_call_token_public": mint_call_token_public,
-    "create_room": create_room,
-    "mint_room_token": mint_room_token,
-    "create_space": create_space,
-    "list_spaces": list_spaces,
-    "update_space": update_space,
-    "delete_space": delete_space,
-    "rotate_space_host_token": rotate_space_host_token,
-}

@@ -1,4 +1,5 @@
-"""The route table of the Radist API: method and path to a canonical endpoint.
+"""The route table of the Radist API: method and path to a canonical
+endpoint and its handler, side by side.
 
 Paths are matched on their raw, still percent-encoded form, split on ``/``;
 each parameter segment is then decoded exactly once, so an encoded ``/``
@@ -8,9 +9,11 @@ each parameter segment is then decoded exactly once, so an encoded ``/``
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from typing import Literal, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Optional
 from urllib.parse import unquote
+
+from . import handlers
 
 #: ``socket``: a signaling WebSocket, authenticated by its ``publicKey`` query parameter.
 KeyKind = Literal["secret", "public", "socket"]
@@ -18,28 +21,35 @@ KeyKind = Literal["secret", "public", "socket"]
 
 @dataclass(frozen=True)
 class Route:
+    """One endpoint: its canonical name, method, path, the key it takes, and
+    the handler that answers it (a socket's handshake has none: the
+    signaling module answers it)."""
+
     endpoint: str
     method: str
     template: str
     key: KeyKind
+    handler: Optional[Callable[[handlers.Context], dict[str, Any]]] = field(default=None, compare=False, repr=False)
 
     @property
     def segments(self) -> tuple[str, ...]:
         return tuple(self.template.split("/"))
 
 
+#: The route table: every endpoint of radist-api.md, beside its handler.
 ROUTES: tuple[Route, ...] = (
-    Route("create_call", "POST", "/api/v1/projects/{projectId}/calls", "secret"),
-    Route("list_calls", "GET", "/api/v1/projects/{projectId}/calls", "secret"),
-    Route("mint_call_token", "POST", "/api/v1/projects/{projectId}/p2p/calls/{callId}/token", "secret"),
-    Route("mint_call_token_public", "POST", "/api/v1/p2p/calls/{callId}/token", "public"),
-    Route("create_room", "POST", "/api/v1/projects/{projectId}/rooms", "secret"),
-    Route("mint_room_token", "POST", "/api/v1/projects/{projectId}/rooms/{roomId}/token", "secret"),
-    Route("create_space", "POST", "/api/v1/projects/{projectId}/spaces", "secret"),
-    Route("list_spaces", "GET", "/api/v1/projects/{projectId}/spaces", "secret"),
-    Route("update_space", "PATCH", "/api/v1/projects/{projectId}/spaces/{spaceId}", "secret"),
-    Route("delete_space", "DELETE", "/api/v1/projects/{projectId}/spaces/{spaceId}", "secret"),
-    Route("rotate_space_host_token", "POST", "/api/v1/projects/{projectId}/spaces/{spaceId}/rotate-host-token", "secret"),
+    Route("create_call", "POST", "/api/v1/projects/{projectId}/calls", "secret", handlers.create_call),
+    Route("list_calls", "GET", "/api/v1/projects/{projectId}/calls", "secret", handlers.list_calls),
+    Route("mint_call_token", "POST", "/api/v1/projects/{projectId}/p2p/calls/{callId}/token", "secret", handlers.mint_call_token),
+    Route("mint_call_token_public", "POST", "/api/v1/p2p/calls/{callId}/token", "public", handlers.mint_call_token_public),
+    Route("create_room", "POST", "/api/v1/projects/{projectId}/rooms", "secret", handlers.create_room),
+    Route("mint_room_token", "POST", "/api/v1/projects/{projectId}/rooms/{roomId}/token", "secret", handlers.mint_room_token),
+    Route("create_space", "POST", "/api/v1/projects/{projectId}/spaces", "secret", handlers.create_space),
+    Route("list_spaces", "GET", "/api/v1/projects/{projectId}/spaces", "secret", handlers.list_spaces),
+    Route("update_space", "PATCH", "/api/v1/projects/{projectId}/spaces/{spaceId}", "secret", handlers.update_space),
+    Route("delete_space", "DELETE", "/api/v1/projects/{projectId}/spaces/{spaceId}", "secret", handlers.delete_space),
+    Route("rotate_space_host_token", "POST", "/api/v1/projects/{projectId}/spaces/{spaceId}/rotate-host-token", "secret",
+          handlers.rotate_space_host_token),
 )
 
 #: The signaling WebSockets (radist-api.md section 6): HTTP ``GET`` upgrades.
@@ -52,6 +62,13 @@ SOCKET_ROUTES: tuple[Route, ...] = (
 ENDPOINTS: tuple[str, ...] = tuple(route.endpoint for route in ROUTES)
 #: The signaling sockets' endpoint names (journal, fault rules).
 SOCKET_ENDPOINTS: tuple[str, ...] = tuple(route.endpoint for route in SOCKET_ROUTES)
+#: Each socket's path, by what it joins: ``call`` or ``room``.
+SOCKET_PATHS: dict[str, str] = {"call": SOCKET_ROUTES[0].template, "room": SOCKET_ROUTES[1].template}
+
+
+def methods_of(key: KeyKind) -> list[str]:
+    """The methods the routes of one kind of key take (for CORS)."""
+    return sorted({route.method for route in ROUTES if route.key == key})
 
 # segment count -> [(route, ((index, static text) ...), ((index, param name) ...))]
 _Compiled = tuple[Route, tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]

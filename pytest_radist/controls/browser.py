@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, Optional
 from urllib.parse import urlsplit
 
@@ -20,7 +21,23 @@ from ..errors import InvalidValue
 Audience = Literal["client", "secret", "control"]
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-ALLOW_METHODS = {"client": "POST, OPTIONS", "secret": "GET, POST, PATCH, DELETE, OPTIONS", "control": "GET, POST, DELETE, OPTIONS"}
+
+
+@lru_cache(maxsize=None)
+def allow_methods(audience: Audience) -> str:
+    """The methods a preflight allows, made from the route tables (the
+    control plane's only when it is first asked: it loads on first use)."""
+    if audience == "control":
+        from .control_plane import ROUTES as CONTROL_ROUTES
+
+        methods = sorted({route.method for route in CONTROL_ROUTES})
+    else:
+        from ..api.routes import methods_of
+
+        methods = methods_of("public" if audience == "client" else "secret")
+    return ", ".join(methods + ["OPTIONS"])
+
+
 ALLOW_HEADERS = "Authorization, Content-Type, Accept"
 MAX_AGE = "600"
 
@@ -106,7 +123,7 @@ class BrowserPolicy:
 
     def preflight_headers(self, origin: str, audience: Audience) -> list[tuple[bytes, bytes]]:
         return self.cors_headers(origin, audience) + [
-            (b"access-control-allow-methods", ALLOW_METHODS[audience].encode()),
+            (b"access-control-allow-methods", allow_methods(audience).encode()),
             (b"access-control-allow-headers", ALLOW_HEADERS.encode()),
             (b"access-control-max-age", MAX_AGE.encode()),
         ]

@@ -56,6 +56,7 @@ class RadistAdapter(BaseAdapter):
             request.method or "GET", request.url or "", _text(request.headers.get("Authorization")), parse_body(raw),
         )
         api_request.raw_body = raw
+        api_request.body_size = None if raw is None else len(raw)  # the journal's body limit applies, as in every door
         api_request.headers = tuple((name, _text(value) or "") for name, value in request.headers.items())
         outcome = self._fake.dispatch(api_request, door="requests")
         if outcome.delay:
