@@ -93,3 +93,46 @@ def test_text_reads_the_same_words_everywhere() -> None:
     assert setting("allowed_origins").parse("http://a:1, http://b/") == ("http://a:1", "http://b")
     with pytest.raises(InvalidValue, match="--radist-strict must be true or false, got 'maybe'"):
         setting("strict").parse("maybe", "--radist-strict")
+
+
+# -- other facts stated once ---------------------------------------------------------------
+
+
+@pytest.mark.radist(control_origins=["http://panel.localhost"])
+def test_a_control_preflight_allows_every_method_the_control_plane_takes(radist_fake: RadistFake) -> None:
+    request = urllib.request.Request(radist_fake.url + "/_radist/settings", method="OPTIONS", headers={
+        "Origin": "http://panel.localhost", "Access-Control-Request-Method": "PATCH"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        allowed = answer.headers["Access-Control-Allow-Methods"]
+    assert answer.status == 204 and allowed == "DELETE, GET, PATCH, POST, OPTIONS"
+
+
+def test_the_marker_help_names_every_marker_setting(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers", "-p", "no:asyncio")
+    line = next(line for line in result.stdout.lines if line.startswith("@pytest.mark.radist(**settings)"))
+    assert all(name in line for name in MARKER) and "control_token" in line
+
+
+@pytest.mark.radist(journal_body_limit=10)
+def test_every_door_applies_the_journal_body_limit(radist_fake: RadistFake) -> None:
+    import httpx
+    import requests
+
+    from pytest_radist import OmittedBody
+
+    url = f"https://radist.tech/api/v1/projects/{radist_fake.project.id}/calls"
+    auth = {"Authorization": f"Bearer {radist_fake.project.secret_key}"}
+    session = requests.Session()
+    session.mount("https://radist.tech", radist_fake.requests_adapter())
+    session.post(url, json={"accessControl": "public"}, headers=auth)
+    httpx.Client(transport=radist_fake.httpx_transport()).post(url, json={"accessControl": "public"}, headers=auth)
+    assert [type(r.json) for r in radist_fake.requests] == [OmittedBody, OmittedBody]  # the sizes each client sent
+    assert [r.door for r in radist_fake.requests] == ["requests", "httpx"]
+
+
+def test_socket_paths_come_from_the_route_table(radist_fake: RadistFake) -> None:
+    from pytest_radist.api.routes import SOCKET_ROUTES
+
+    call, room = radist_fake.make_call(), radist_fake.make_room()
+    assert radist_fake.signaling_url(call.tokens[0]).split("?")[0].endswith(SOCKET_ROUTES[0].template)
+    assert radist_fake.signaling_url(room.tokens[0]).split("?")[0].endswith(SOCKET_ROUTES[1].template)
