@@ -20,7 +20,8 @@ from .model.clock import Clock
 from .model.entities import Call, Peer, Project, Room, Space, Token
 from .model.world import PresenceEvent, World
 from .settings import SETTINGS, check
-from .target import CONTROL_PREFIX, IN_PROCESS_BASE_URL, Outcome, RadistFakeProblem, RadistTarget
+from .doors.contract import IN_PROCESS_BASE_URL
+from .target import CONTROL_PREFIX, Outcome, RadistFakeProblem, RadistTarget
 
 __all__ = ["CONTROL_PREFIX", "DEFAULT_PROJECT_ID", "IN_PROCESS_BASE_URL", "Outcome", "RadistFake", "RadistFakeProblem"]
 

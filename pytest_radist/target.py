@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl
 
 from . import errors as E
 from .api import app as api
+from .api.app import Outcome as Outcome  # where it was, for importers from 0.1
+from .doors.contract import IN_PROCESS_BASE_URL, ProjectKeys
 from .api import routes
 from .controls.browser import BrowserPolicy
 from .controls.faults import check_endpoint
@@ -28,51 +30,14 @@ if TYPE_CHECKING:
     from .doors.server import LoopbackServer
     from .doors.transport import InProcessTransport
 
-#: Base URL an in-process SDK client is given; ``.invalid`` never resolves,
-#: so a client that escapes the transport fails loudly instead of going online.
-IN_PROCESS_BASE_URL = "http://radist-fake.invalid"
 #: Where the control plane lives (``pytest_radist.controls.control_plane.PREFIX``).
 CONTROL_PREFIX = "/_radist/"
 
 _Target = TypeVar("_Target", bound="RadistTarget")
 
 
-class ProjectKeys(Protocol):
-    """What every door needs of the project it calls."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def secret_key(self) -> str: ...
-    @property
-    def public_key(self) -> str: ...
-
-
 class RadistFakeProblem(E.RadistFakeError, AssertionError):
     """The fake saw something a strict test must not ignore."""
-
-
-@dataclass
-class Outcome:
-    """What a front door must send back for one request."""
-
-    status: int
-    body: Optional[dict[str, Any]]
-    raw: Optional[bytes] = None  # a body to send as is instead of JSON
-    drop: bool = False  # close the connection without an answer
-    delay: float = 0.0  # seconds of real time to wait first
-    #: headers beyond Content-Type (``Allow`` on a 405; a forwarded answer's own)
-    headers: dict[str, str] = field(default_factory=dict)
-    #: live mode: the forward itself failed (this 502 is the forwarder's, not the service's)
-    forward_failed: bool = False
-
-    def head(self) -> list[tuple[str, str]]:
-        """The answer's headers: its own, with ``Content-Type:
-        application/json`` unless it names another type."""
-        own = list(self.headers.items())
-        if any(name.lower() == "content-type" for name, _ in own):
-            return own
-        return [("Content-Type", "application/json"), *own]
 
 
 class RadistTarget:

@@ -80,6 +80,29 @@ class ApiResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Outcome:
+    """What a front door must send back for one request."""
+
+    status: int
+    body: Optional[dict[str, Any]]
+    raw: Optional[bytes] = None  # a body to send as is instead of JSON
+    drop: bool = False  # close the connection without an answer
+    delay: float = 0.0  # seconds of real time to wait first
+    #: headers beyond Content-Type (``Allow`` on a 405; a forwarded answer's own)
+    headers: dict[str, str] = field(default_factory=dict)
+    #: live mode: the forward itself failed (this 502 is the forwarder's, not the service's)
+    forward_failed: bool = False
+
+    def head(self) -> list[tuple[str, str]]:
+        """The answer's headers: its own, with ``Content-Type:
+        application/json`` unless it names another type."""
+        own = list(self.headers.items())
+        if any(name.lower() == "content-type" for name, _ in own):
+            return own
+        return [("Content-Type", "application/json"), *own]
+
+
 def bearer(authorization: Optional[str]) -> Optional[str]:
     """The token of a ``Bearer <token>`` header, or ``None``."""
     if not authorization:

@@ -28,9 +28,8 @@ from .limits import ServerLimits
 from .signaling import SignalingHub, SocketPeer
 
 if TYPE_CHECKING:
-    from ..fake import RadistFake
-    from ..live import RadistLive
-    from ..target import Outcome, RadistTarget
+    from ..api.app import Outcome
+    from .contract import RelayTarget, Served, SignalingTarget
     from .protocols import RadistHttpProtocol
     from .socket_protocol import RadistWebSocketProtocol
 
@@ -55,7 +54,7 @@ class ServedApp:
         self.limits = limits
         #: The address the server was started on (for the Host guard).
         self.host = host
-        self.target: Optional[RadistTarget] = None
+        self.target: Optional[Served] = None
         self.stopping: Optional[asyncio.Event] = None  # made on the server's loop
         #: Open HTTP connections and sockets by client address (the protocols keep them).
         self.connections: dict[Any, RadistHttpProtocol] = {}
@@ -141,7 +140,7 @@ class RadistApp:
         extra += [(name.lower().encode(), value.encode("latin-1")) for name, value in outcome.headers.items()]
         await _respond(send, outcome.status, outcome.body, raw=outcome.raw, extra=extra)
 
-    async def _preflight(self, send: Send, fake: RadistTarget, path: str, origin: str, method: str) -> None:
+    async def _preflight(self, send: Send, fake: Served, path: str, origin: str, method: str) -> None:
         """A CORS preflight: answered here, never journaled (radist-api.md 6.5)."""
         audience = _audience(method.upper(), path)
         if audience is None or not fake.browser.origin_allowed(origin, audience):
@@ -165,16 +164,16 @@ class RadistApp:
             await _refuse_socket(send, 503, "error", E.NO_FAKE_ATTACHED)
             return
         if fake.live:  # relayed to the real service, which answers the handshake and decides origins
-            relay = cast("RadistLive", fake).relay_socket
+            relay = cast("RelayTarget", fake).relay_socket
             headers_as_sent = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
             await relay(path, scope["query_string"].decode("latin-1"), headers_as_sent, receive, send)
             return
         if origin is not None and not fake.browser.origin_allowed(origin, "client"):
             await _refuse_socket(send, 403, "origin", E.ORIGIN_NOT_ALLOWED)
             return
-        await self._signal(scope, receive, send, cast("RadistFake", fake), path)
+        await self._signal(scope, receive, send, cast("SignalingTarget", fake), path)
 
-    async def _signal(self, scope: Scope, receive: Receive, send: Send, fake: RadistFake, path: str) -> None:
+    async def _signal(self, scope: Scope, receive: Receive, send: Send, fake: SignalingTarget, path: str) -> None:
         """The handshake through the fake's dispatch, then the socket's life."""
         self.served.hub.watch(fake)
         request = ApiRequest("GET", path, scope["query_string"].decode("latin-1"), None, NO_BODY,

@@ -23,7 +23,8 @@ import httpx
 from ..api.app import ApiRequest, parse_body
 
 if TYPE_CHECKING:
-    from ..target import Outcome, RadistTarget
+    from ..api.app import Outcome
+    from .contract import Answers
 
 _DROPPED = "Server disconnected without sending a response."
 
@@ -37,7 +38,7 @@ def _read_timeout(request: httpx.Request) -> Optional[float]:
 class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Answers httpx requests from a fake (or, in live mode, the forwarder)."""
 
-    def __init__(self, fake: RadistTarget) -> None:
+    def __init__(self, fake: Answers) -> None:
         self._fake = fake
 
     def _dispatch(self, request: httpx.Request, content: bytes) -> Outcome:

@@ -19,7 +19,7 @@ from requests.structures import CaseInsensitiveDict
 from ..api.app import parse_body, request_from_url
 
 if TYPE_CHECKING:
-    from ..target import RadistTarget
+    from .contract import Answers
 
 
 def _read_timeout(timeout: Union[None, float, tuple[Optional[float], Optional[float]]]) -> Optional[float]:
@@ -37,7 +37,7 @@ class RadistAdapter(BaseAdapter):
     a dropped connection raises ``requests.ConnectionError``, latency past the
     request's read timeout raises ``requests.ReadTimeout``."""
 
-    def __init__(self, fake: RadistTarget) -> None:
+    def __init__(self, fake: Answers) -> None:
         super().__init__()
         self._fake = fake
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..target import RadistTarget
+    from .contract import ClientTarget
 
 INSTALL_HINT = (
     "the radist-server SDK is not installed: `pip install radist-server` "
@@ -30,11 +30,11 @@ def transport_keyword(client_class: type) -> str:
     return "transport" if "transport" in parameters else "_transport"
 
 
-def make_client(fake: RadistTarget, *, sdk: Any = None, **overrides: Any) -> Any:
+def make_client(fake: ClientTarget, *, sdk: Any = None, **overrides: Any) -> Any:
     """A ``RadistServerClient`` for the fake's default project, in process
     unless ``api_base_url`` is overridden (then over HTTP, the SDK's own
     transport). ``sdk`` picks another copy of the module (tests use it)."""
-    from ..target import IN_PROCESS_BASE_URL
+    from .contract import IN_PROCESS_BASE_URL
 
     client_class = (sdk or import_sdk()).RadistServerClient
     options: dict[str, Any] = {

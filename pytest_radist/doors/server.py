@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from .limits import ServerLimits
 
 if TYPE_CHECKING:
-    from ..target import RadistTarget
+    from .contract import Served
     from .asgi import ServedApp
 
 #: Largest signaling frame; a larger one closes the socket with 1009 (radist-api.md 6.3).
@@ -37,7 +37,7 @@ class LoopbackServer:
 
     def __init__(
         self,
-        target: Optional[RadistTarget] = None,
+        target: Optional[Served] = None,
         host: str = "127.0.0.1",
         port: int = 0,
         limits: Optional[ServerLimits] = None,
@@ -54,12 +54,12 @@ class LoopbackServer:
         self._lock = threading.Lock()
 
     @property
-    def target(self) -> Optional[RadistTarget]:
+    def target(self) -> Optional[Served]:
         """The fake that answers; ``None`` answers 503 to every request."""
         return self._target
 
     @target.setter
-    def target(self, fake: Optional[RadistTarget]) -> None:
+    def target(self, fake: Optional[Served]) -> None:
         previous, self._target = self._target, fake
         served, loop = self._served, self._loop
         if served is not None:

@@ -28,7 +28,7 @@ from ..model.world import PresenceEvent
 from .limits import SEND_BUDGET_CLOSE, ServerLimits
 
 if TYPE_CHECKING:
-    from ..fake import RadistFake
+    from .contract import SignalingTarget
     from ..model.entities import Peer
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -54,7 +54,7 @@ class Wire(Protocol):
 class SocketPeer:
     """One open signaling socket and the peer it carries."""
 
-    def __init__(self, peer: Peer, fake: RadistFake, wire: Wire) -> None:
+    def __init__(self, peer: Peer, fake: SignalingTarget, wire: Wire) -> None:
         self.peer = peer
         self.fake = fake
         self.wire = wire
@@ -102,9 +102,9 @@ class SignalingHub:
     def __init__(self) -> None:
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self.sockets: dict[str, SocketPeer] = {}
-        self._watched: weakref.WeakSet[RadistFake] = weakref.WeakSet()
+        self._watched: weakref.WeakSet[SignalingTarget] = weakref.WeakSet()
 
-    def watch(self, fake: RadistFake) -> None:
+    def watch(self, fake: SignalingTarget) -> None:
         """Hear ``fake``'s presence events (once per fake)."""
         if fake not in self._watched:
             self._watched.add(fake)

@@ -11,7 +11,7 @@ from ..api.app import NO_BODY, request_from_url
 from ..controls.journal import copy_json
 
 if TYPE_CHECKING:
-    from ..target import RadistTarget
+    from .contract import Answers
 
 
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
@@ -39,7 +39,7 @@ class InProcessTransport:
     see them: a dropped connection raises ``http.client.RemoteDisconnected``,
     a malformed body arrives as ``{}``."""
 
-    def __init__(self, fake: RadistTarget) -> None:
+    def __init__(self, fake: Answers) -> None:
         self._fake = fake
 
     def __call__(
