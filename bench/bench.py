@@ -226,7 +226,7 @@ def bench_sockets(repeat: int, rounds: int) -> None:
         fake.url  # start
 
         def ours() -> None:
-            token = fake._world.mint_room_token(fake.project, room.id)
+            token = fake.mint_token(room)
             with connect(fake.signaling_url(token)) as ws:
                 ws.recv()
 
@@ -392,9 +392,9 @@ def bench_import(rounds: int) -> None:
 def bench_listing(calls: int, rounds: int) -> None:
     def filled(count: int) -> tuple[RadistFake, Callable[[], Any]]:
         fake = RadistFake(seed=1)
-        world, project = fake._world, fake.project
+        project = fake.project
         for _ in range(count):
-            world.create_call(project, "private")
+            fake.make_call("private")
         path = f"http://x/api/v1/projects/{project.id}/calls?page=1&limit=100"
         headers = {"Authorization": f"Bearer {project.secret_key}"}
         return fake, lambda: fake.transport(path, "GET", headers, None)

@@ -82,8 +82,11 @@ def fake_only_controls() -> dict[str, str]:
     skip reason names it (``fail()``, ``clock``)."""
     from .fake import RadistFake
 
-    names = {n for n in dir(RadistFake) if not n.startswith("_")} | set(RadistFake.__annotations__)
-    names -= {n for n in dir(RadistLive) if not n.startswith("_")}
+    def public(cls: type) -> set[str]:  # its names, and those its classes only annotate (set in __init__)
+        annotated = {n for klass in cls.__mro__ for n in getattr(klass, "__annotations__", {})}
+        return {n for n in set(dir(cls)) | annotated if not n.startswith("_")}
+
+    names = public(RadistFake) - public(RadistLive)
     return {n: f"{n}()" if inspect.isfunction(inspect.getattr_static(RadistFake, n, None)) else n for n in sorted(names)}
 
 

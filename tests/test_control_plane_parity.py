@@ -138,7 +138,7 @@ def test_every_control_of_the_python_api_is_reachable(radist_fake: RadistFake, d
     radist_fake.clock.advance(10)
     assert control(radist_fake, "GET", "usage", door)[1]["radist_sfu_participant_seconds"] == 10
     assert control(radist_fake, "POST", f"peers/{peer['peerId']}/remove", door)[1]["gone"] is True
-    space = radist_fake._world.create_space(radist_fake.project, "Daily", "public")
+    space = radist_fake.make_space("Daily", "public")
     assert control(radist_fake, "POST", "spaces/daily/join", door)[1]["roomId"] == space.active_room_id
     assert control(radist_fake, "POST", "spaces/nope/join", door)[0] == 404
     assert control(radist_fake, "GET", "health", door) == (200, {"ok": True})

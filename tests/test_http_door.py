@@ -73,7 +73,7 @@ def test_public_base_url_is_configurable(radist_fake: RadistFake, door: str) -> 
 
 
 def test_racing_joins_on_one_token_have_one_winner(radist_fake: RadistFake) -> None:
-    token = radist_fake._world.create_call(radist_fake.project).tokens[0].value
+    token = radist_fake.make_call().tokens[0].value
     barrier = threading.Barrier(16)
 
     def attempt(_: int) -> str:

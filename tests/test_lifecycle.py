@@ -226,3 +226,15 @@ def test_realtime_clock_follows_wall_time(radist_fake: RadistFake) -> None:
     assert radist_fake.clock.time() > before
     radist_fake.clock.advance(100)
     assert radist_fake.clock.time() >= before + 100
+
+
+def test_spaces_and_tokens_are_made_without_http(radist_fake: RadistFake) -> None:
+    from pytest_radist import ApiError
+
+    space = radist_fake.make_space("Team Standup", "password", password="pw")
+    assert (space.slug, space.access_type) == ("team-standup", "password") and radist_fake.requests == []
+    call, room = radist_fake.make_call("private"), radist_fake.make_room()
+    assert radist_fake.mint_token(call).minted_by == "server" and radist_fake.mint_token(room.id).kind == "room"
+    with pytest.raises(ApiError) as refused:
+        radist_fake.mint_token(call, public=True)
+    assert (refused.value.status, refused.value.message) == (403, "Call is private.")

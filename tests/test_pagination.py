@@ -12,7 +12,7 @@ from .helpers import calls_path, raw
 def _make_calls(fake: Any, count: int) -> list[str]:
     ids = []
     for _ in range(count):
-        ids.append(fake._world.create_call(fake.project, "private").id)
+        ids.append(fake.make_call("private").id)
         fake.clock.advance(1)
     return ids[::-1]  # newest first
 

@@ -97,7 +97,7 @@ def _expired(fake: RadistFake) -> str:
 
 def _cleared(fake: RadistFake) -> str:
     call = fake.make_call("public")
-    extra = fake._world.mint_call_token(fake.project, call.id, public=False)
+    extra = fake.mint_token(call)
     fake.join(call.tokens[0].value), fake.join(call.tokens[1].value)
     return extra.value
 
@@ -137,7 +137,7 @@ def test_full_call_and_full_room(radist_fake: RadistFake) -> None:
     call = radist_fake.make_call("public")
     alice = radist_fake.join(call.tokens[0].value)
     alice.leave()  # disconnected, may come back within the grace
-    extra = radist_fake._world.mint_call_token(radist_fake.project, call.id, public=False)
+    extra = radist_fake.mint_token(call)
     radist_fake.join(call.tokens[1].value), radist_fake.join(extra.value)
     error, close = refusal(radist_fake.reconnect_url(alice))
     assert (error["reason"], close) == ("full", (4409, "All peers are already connected."))
@@ -161,7 +161,7 @@ def test_a_wrong_reconnect_token(radist_fake: RadistFake) -> None:
 
 def test_signal_relay_ping_and_bad_frames(radist_fake: RadistFake) -> None:
     room = radist_fake.make_room()
-    tokens = [room.tokens[0], room.tokens[1], radist_fake._world.mint_room_token(radist_fake.project, room.id)]
+    tokens = [room.tokens[0], room.tokens[1], radist_fake.mint_token(room)]
     with open_socket(radist_fake.signaling_url(tokens[0])) as a, open_socket(radist_fake.signaling_url(tokens[1])) as b, \
             open_socket(radist_fake.signaling_url(tokens[2])) as c:
         ids = [frame(ws)["peerId"] for ws in (a, b, c)]

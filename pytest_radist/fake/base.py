@@ -1,0 +1,68 @@
+"""What the parts of :class:`~pytest_radist.RadistFake` share: its state,
+and how each part finds an object a test names by object or id."""
+
+from __future__ import annotations
+
+from typing import Union
+
+from .. import errors as E
+from .. import messages as M
+from ..controls.faults import FaultPlan
+from ..controls.presence import Presence
+from ..model.clock import Clock
+from ..model.entities import Call, Peer, Project, Room, Space, Token
+from ..model.world import World
+from ..target import RadistTarget
+
+
+class FakeBase(RadistTarget):
+    """The state every part of the fake reads: the world, its clock, the
+    presence of its peers, its fault rules, its default project."""
+
+    #: The fake clock (frozen unless ``realtime=True``).
+    clock: Clock
+    #: The default project, created with the fake.
+    project: Project
+    _world: World
+    _presence: Presence
+    _faults: FaultPlan
+
+    def _project(self, project: Union[Project, str, None]) -> Project:
+        if project is None:
+            return self.project
+        if isinstance(project, Project):
+            return project
+        try:
+            return self._world.projects[project]
+        except KeyError:
+            raise E.NotFound(M.NO_SUCH_PROJECT.format(project=project, known=sorted(self._world.projects))) from None
+
+    def _space(self, space: Union[Space, str]) -> Space:
+        if isinstance(space, Space):
+            return space
+        found = self._world.spaces.get(space) or self.project.spaces_by_slug.get(space)
+        if found is None:
+            raise E.NotFound(M.NO_SUCH_SPACE.format(space=space))
+        return found
+
+    def _peer(self, peer: Union[Peer, str]) -> Peer:
+        if isinstance(peer, Peer):
+            return peer
+        found = self._world.peers.get(peer)
+        if found is None:
+            raise E.NotFound(M.NO_SUCH_PEER.format(peer=peer))
+        return found
+
+    def _session(self, session: Union[Call, Room, str]) -> Union[Call, Room]:
+        if isinstance(session, (Call, Room)):
+            return session
+        found = self._world.calls.get(session) or self._world.rooms.get(session)
+        if found is None:
+            raise E.NotFound(M.NO_SUCH_SESSION.format(session=session))
+        return found
+
+    def _token(self, token: Union[Token, str]) -> Token:
+        found = token if isinstance(token, Token) else self._world.tokens.get(token)
+        if found is None:
+            raise E.NotFound(M.NO_SUCH_TOKEN.format(token=token))
+        return found

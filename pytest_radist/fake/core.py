@@ -1,0 +1,177 @@
+"""``RadistFake``: one stateful fake of Radist, its test controls and front
+doors, brought together from its parts (:mod:`.views`, :mod:`.people`,
+:mod:`.scenarios`); here what makes one, resets it, and its request cycle."""
+
+from __future__ import annotations
+
+import random
+from typing import Optional, Sequence
+
+from .. import errors as E
+from .. import messages as M
+from ..api import app as api
+from ..api import routes
+from ..controls.browser import BrowserPolicy
+from ..controls.faults import FaultPlan, FaultRule
+from ..controls.journal import DEFAULT_BODY_LIMIT, Journal
+from ..controls.presence import Presence
+from ..model.clock import Clock
+from ..model.world import World
+from ..settings import SETTINGS, check
+from ..target import CONTROL_PREFIX, Outcome
+from .people import Participation
+from .scenarios import Scenarios
+from .views import StateViews
+
+DEFAULT_PROJECT_ID = "test-project"
+#: The settings ``RadistFake(...)`` takes (:mod:`pytest_radist.settings`).
+SETTINGS_OF_THE_FAKE = tuple(s.name for s in SETTINGS if s.owner == "fake")
+
+
+class RadistFake(StateViews, Participation, Scenarios):
+    """A stateful, in-process fake of the Radist API.
+
+    Usable on its own (``with RadistFake() as fake: ...``) or through the
+    ``radist_fake`` pytest fixture, which gives every test a fresh one.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: Optional[int] = None,
+        project_id: str = DEFAULT_PROJECT_ID,
+        secret_key: Optional[str] = None,
+        public_key: Optional[str] = None,
+        connection_limit: Optional[int] = None,
+        room_limit: Optional[int] = None,
+        token_ttl: Optional[float] = 3600.0,
+        reconnect_grace: float = 0.0,
+        room_participant_cap: Optional[int] = None,
+        clock: Optional[Clock] = None,
+        realtime: bool = False,
+        public_base_url: Optional[str] = None,
+        strict: bool = True,
+        journal_limit: Optional[int] = None,
+        journal_body_limit: Optional[int] = DEFAULT_BODY_LIMIT,
+        allowed_origins: Optional[Sequence[str]] = None,
+        secret_cors: bool = False,
+        control_origins: Optional[Sequence[str]] = None,
+        allowed_hosts: Optional[Sequence[str]] = None,
+        control_token: Optional[str] = None,
+    ) -> None:
+        given = dict(locals())
+        for name in SETTINGS_OF_THE_FAKE:  # one validator, whether a setting comes from Python, the CLI or the control plane
+            check(name, given[name], f"RadistFake({name}=...)")
+        if realtime and clock is None:
+            clock = Clock(realtime=True)
+        super().__init__(
+            seed=random.SystemRandom().randrange(2**32) if seed is None else seed, strict=strict,
+            journal=Journal(journal_limit, journal_body_limit),
+            browser=BrowserPolicy.build(allowed_origins, secret_cors, control_origins, allowed_hosts, control_token),
+        )
+        self.clock = clock or Clock()
+        self._world = World(
+            seed=self.seed, clock=self.clock, token_ttl=token_ttl,
+            reconnect_grace=reconnect_grace, room_participant_cap=room_participant_cap,
+        )
+        self._presence = Presence()
+        self._presence.watch(self._world)
+        self.project = self._world.add_project(
+            project_id, secret_key=secret_key, public_key=public_key,
+            connection_limit=connection_limit, room_limit=room_limit,
+        )
+        self.public_base_url = public_base_url
+        self._faults = FaultPlan()
+
+    def reset(self, *, state: bool = False, seed: Optional[int] = None) -> None:
+        """Forget the journal, fault rules and problems. With ``state=True``
+        also forget every call, room, space, token and peer, keeping the
+        projects with their ids, keys and limits (and the clock). Objects
+        read before the reset (``fake.project`` included) are then stale.
+
+        New ids come from the same generator going on, so no id or token
+        from before the reset comes back; ``seed=`` restarts the generator
+        from that seed instead (the same seed, the same ids again)."""
+        if seed is not None and not state:
+            raise E.InvalidValue(M.RESET_SEED_NEEDS_STATE)
+        self._forget()
+        self._faults.clear()
+        if state:
+            old = self._world
+            if seed is not None:
+                self.seed = seed
+            world = World(
+                seed=self.seed, clock=self.clock, token_ttl=old.token_ttl,
+                reconnect_grace=old.reconnect_grace, room_participant_cap=old.room_participant_cap,
+                ids=old.ids if seed is None else None,  # the generator goes on: nothing from before comes back
+            )
+            for project in old.projects.values():
+                fresh = world.add_project(
+                    project.id, secret_key=project.secret_keys[0], public_key=project.public_key,
+                    connection_limit=project.connection_limit, room_limit=project.room_limit,
+                )
+                for key in project.secret_keys[1:]:
+                    world.add_secret_key(fresh, key)
+            self._presence.watch(world)
+            self._world = world
+            self.project = world.projects[self.project.id]
+
+    # -- the request cycle shared by every front door -------------------------
+
+    def dispatch(self, request: api.ApiRequest, door: str) -> Outcome:
+        """Answer one request: faults first, then the API; journal it.
+
+        ``door`` names the front door for the journal (``transport``,
+        ``http``, ``requests``). Paths under ``/_radist/`` are the control
+        plane (:mod:`pytest_radist.controls.control_plane`), not journaled."""
+        if request.path.startswith(CONTROL_PREFIX):
+            from ..controls import control_plane  # loaded on the first control request
+
+            if control_plane.is_dashboard(request):
+                from ..controls.control_plane.dashboard import page
+
+                return Outcome(200, None, raw=page(), headers={"Content-Type": "text/html; charset=utf-8"})
+            status, body = control_plane.handle(self, request)
+            return Outcome(status, body, headers={"Allow": body["allow"]} if status == 405 else {})
+        found = routes.match(request.method, request.path)
+        endpoint = found.endpoint
+        rule = self._faults.pick(endpoint)
+        try:
+            if rule is None or rule.applies_operation:
+                response = api.handle(self._world, request, self.public_base_url, found)
+            else:
+                response = api.ApiResponse(0, {}, endpoint)
+        except Exception as exc:  # a bug of the fake: answer, and fail the test at teardown
+            message = f"internal error on {request.method} {request.path}: {type(exc).__name__}: {exc}"
+            self.report_problem(message)
+            response = api.error(500, f"pytest-radist fake: {message}", endpoint)
+        outcome = Outcome(response.status, response.body, headers=response.headers)
+        if endpoint is None and self.strict:
+            hints = "; ".join(routes.closest_endpoints(request.method, request.path))
+            self.report_problem(
+                f"{request.method} {request.path} is not a Radist endpoint ({response.status}); closest: {hints}"
+            )
+        if rule is not None:
+            self._apply(rule, outcome, endpoint or "*")
+        self._record(request, found, outcome, door=door, key_type=response.key_type,
+                     fault=None if rule is None else rule.describe())
+        return outcome
+
+    def _now(self) -> float:
+        return self.clock.time()
+
+    @staticmethod
+    def _apply(rule: FaultRule, outcome: Outcome, endpoint: str) -> None:
+        outcome.delay = rule.latency
+        if rule.status is not None:
+            outcome.status = rule.status
+            outcome.body = {"error": rule.error or E.documented_error(endpoint, rule.status)}
+        if rule.malformed is not None:
+            outcome.status = rule.status or 200
+            outcome.raw, outcome.body = rule.malformed, None
+        if rule.drop or (rule.lost_response and rule.status is None):
+            outcome.drop = True
+
+    def __repr__(self) -> str:
+        return f"<RadistFake seed={self.seed} project={self.project.id!r} calls={len(self._world.calls)}>"
+

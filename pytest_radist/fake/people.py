@@ -1,0 +1,94 @@
+"""Simulated participants, presence, and the socket URLs a page opens."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Union
+from urllib.parse import urlencode
+
+from .. import errors as E
+from .. import messages as M
+from ..api import routes
+from ..model.entities import Call, Peer, Room, Space, Token
+from ..model.world import PresenceEvent
+from .base import FakeBase
+
+
+class Participation(FakeBase):
+    """Joining, leaving, waiting for presence, and the sockets' URLs."""
+
+
+    def join(self, token: str, *, public_key: Optional[str] = None) -> Peer:
+        """Join a call or room with a participant token, as the signaling
+        WebSocket would. Raises :class:`~pytest_radist.JoinRefused` if the
+        token is unknown, consumed, expired, cleared or the call is over."""
+        return self._world.join(token, public_key)
+
+    def join_space(
+        self,
+        space: Union[Space, str],
+        *,
+        password: Optional[str] = None,
+        host_token: Optional[str] = None,
+        approved: bool = False,
+    ) -> Peer:
+        """Enter a space (by object, id or slug of the default project):
+        as its host with ``host_token``, with ``password`` for password
+        spaces, or ``approved=True`` past a host of a knock space."""
+        return self._world.join_space(self._space(space), password=password, host_token=host_token, approved=approved)
+
+    def remove_peer(self, peer: Union[Peer, str]) -> Peer:
+        """Remove a peer for good (by object or id): the others get
+        ``peer-left`` reason ``removed``, its socket is closed with 4403."""
+        found = self._peer(peer)
+        found.remove()
+        return found
+
+    # -- presence: watching and waiting (see controls/presence.py) -----------------
+
+    def subscribe(self, listener: Callable[[PresenceEvent], None]) -> None:
+        """Call ``listener`` with every :class:`PresenceEvent` (a peer joined
+        or left, a call was tombstoned), from whichever thread made the
+        change, under the state's lock: record it or hand it on, never block."""
+        self._presence.subscribe(listener)
+
+    def wait_until(self, condition: Callable[[], Any], *, timeout: float = 5.0, what: str = "the condition") -> Any:
+        """Wait, without sleeping blindly, until ``condition()`` is truthy;
+        returns its value. Raises ``TimeoutError`` naming ``what``."""
+        return self._presence.wait_until(condition, timeout=timeout, what=what)
+
+    def wait_for_peers(self, session: Union[Call, Room, str], count: int, *, timeout: float = 5.0) -> list[Peer]:
+        """Wait until ``count`` peers are connected to a call or room (by
+        object or id); returns them."""
+        return self._presence.wait_for_peers(self._session(session), count, timeout=timeout)
+
+    def wait_for_tombstone(self, call: Union[Call, str], *, timeout: float = 5.0) -> Call:
+        """Wait until a call is tombstoned (by object or id); returns it."""
+        return self._presence.wait_for_tombstone(self._session(call), timeout=timeout)
+
+    # -- socket URLs on the loopback server ---------------------------------
+
+    def signaling_url(self, token: Union[Token, str], *, public_key: Optional[str] = None) -> str:
+        """The signaling socket URL that joins with ``token`` (a call or room
+        token), on the loopback server: ``ws://127.0.0.1:<port>/api/v1/...``.
+        The public key defaults to the token's project's."""
+        found = token if isinstance(token, Token) else self._world.tokens.get(token)
+        if found is None:
+            raise E.NotFound(M.NO_SUCH_TOKEN.format(token=token))
+        key = public_key or self._world.projects[found.project_id].public_key
+        name = "callToken" if found.kind == "call" else "roomToken"
+        return f"{self._socket_base(found.kind)}?{urlencode({'publicKey': key, name: found.value})}"
+
+    def reconnect_url(self, peer: Union[Peer, str], *, reconnect_token: Optional[str] = None) -> str:
+        """The signaling socket URL that reconnects ``peer`` with its current
+        (or the given) reconnect token."""
+        found = self._peer(peer)
+        kind = "call" if isinstance(found.session, Call) else "room"
+        query = {
+            "publicKey": found.session.project.public_key, f"{kind}Id": found.session.id,
+            "peerId": found.id, "reconnectToken": reconnect_token or found.reconnect_token,
+        }
+        return f"{self._socket_base(kind)}?{urlencode(query)}"
+
+    def _socket_base(self, kind: str) -> str:
+        return "ws" + self.url[len("http"):] + routes.SOCKET_PATHS[kind]
+

@@ -1,0 +1,131 @@
+"""Scenarios (state a test needs, built without the API) and fault rules."""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+from .. import errors as E
+from .. import messages as M
+from ..controls.faults import FaultRule
+from ..model.entities import Call, Project, Room, Token
+from .base import FakeBase
+
+
+class Scenarios(FakeBase):
+    """``make_*`` scenarios, token expiry, the connection limit, fault rules."""
+
+
+    def make_call(self, access_control: str = "private", *, project: Union[Project, str, None] = None) -> Call:
+        """A live call with its two pending tokens (not journaled). A private
+        one answers 403 to the public-key mint."""
+        return self._world.create_call(self._project(project), access_control)
+
+    def make_room(self, *, project: Union[Project, str, None] = None) -> Room:
+        """A room with its two pending tokens (not journaled)."""
+        return self._world.create_room(self._project(project))
+
+    def make_full_call(self, access_control: str = "public", *, project: Union[Project, str, None] = None) -> Call:
+        """A call whose two peers are connected: mints answer 409."""
+        self._check_tokens_usable("make_full_call")
+        call = self.make_call(access_control, project=project)
+        for token in list(call.tokens):
+            self._world.join(token.value)
+        return call
+
+    def make_terminated_call(self, access_control: str = "public", *, project: Union[Project, str, None] = None) -> Call:
+        """A tombstoned call: mints answer 410 and joins are refused."""
+        self._check_tokens_usable("make_terminated_call")
+        call = self.make_call(access_control, project=project)
+        self._world.join(call.tokens[0].value).leave()
+        if call.live:  # a reconnect grace is configured: let it run out
+            self.clock.advance(self._world.reconnect_grace)
+        return call
+
+    def _check_tokens_usable(self, scenario: str) -> None:
+        """A scenario that joins its call's tokens cannot with a TTL of 0."""
+        if self._world.token_ttl is not None and self._world.token_ttl <= 0:
+            raise E.JoinRefused.because("expired", M.SCENARIO_TTL_ZERO.format(scenario=scenario, ttl=self._world.token_ttl))
+
+    def expire_token(self, token: Union[Token, str]) -> Token:
+        """Make one pending token expire now, without moving the clock."""
+        found = token if isinstance(token, Token) else self._world.tokens.get(token)
+        if found is None:
+            raise E.NotFound(M.NO_SUCH_TOKEN.format(token=token))
+        if found.state != "pending":
+            raise E.InvalidValue(M.TOKEN_NOT_PENDING.format(token=found.value, state=found.state))
+        found.expires = self.clock.time()
+        return found
+
+    def connection_limit_reached(self, project: Union[Project, str, None] = None) -> Project:
+        """Set the project's connection limit to its live calls: the next
+        create_call answers 429 until a call is tombstoned or the limit raised."""
+        target = self._project(project)
+        self._world.settle()
+        target.connection_limit = target.live_calls
+        return target
+
+    def slow_backend(self, seconds: float, endpoint: str = "*", *, times: Optional[int] = None) -> FaultRule:
+        """Delay answers by ``seconds`` of real time (every request by default)."""
+        return self.fail(endpoint, latency=seconds, times=times)
+
+    # -- test controls --------------------------------------------------------
+
+    def fail(
+        self,
+        endpoint: str = "*",
+        *,
+        status: Optional[int] = None,
+        error: Optional[str] = None,
+        latency: float = 0.0,
+        drop: bool = False,
+        malformed: Union[bytes, str, None] = None,
+        lost_response: bool = False,
+        times: Optional[int] = 1,
+        probability: float = 1.0,
+        seed: Optional[int] = None,
+    ) -> FaultRule:
+        """Make requests to ``endpoint`` (a canonical name or ``"*"``) fail.
+
+        Effects: ``status`` (with the documented body for that endpoint, or
+        ``error``), ``latency`` seconds of real delay, ``drop`` the connection,
+        a ``malformed`` 2xx body, or ``lost_response`` (the operation happens,
+        then the client sees a dropped connection, or ``status`` if given).
+        ``times=None`` fires on every match; ``probability`` with ``seed``
+        gives reproducible chaos.
+        """
+        if error is not None and status is None:
+            raise E.InvalidValue(M.ERROR_NEEDS_STATUS)
+        if isinstance(malformed, str):
+            malformed = malformed.encode()
+        rule = FaultRule(
+            endpoint, status=status, error=error, latency=latency, drop=drop, malformed=malformed,
+            lost_response=lost_response, times=times, probability=probability,
+            seed=self.seed if seed is None else seed,
+        )
+        return self._faults.add(rule)
+
+    @property
+    def faults(self) -> list[FaultRule]:
+        """The fault rules, in the order they were added, with their counts."""
+        return list(self._faults.rules)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+
+    def make_space(self, name: str, access_type: str = "public", *, password: Optional[str] = None,
+                   project: Union[Project, str, None] = None) -> Space:
+        """A space, as ``create_space`` makes it (not journaled): its slug
+        derived from the name, its host token minted."""
+        return self._world.create_space(self._project(project), name, access_type, password)
+
+    def mint_token(self, session: Union[Call, Room, str], *, public: bool = False) -> Token:
+        """A new participant token for a call or room (by object or id), as
+        the secret-key mint makes it (not journaled); ``public=True``: as the
+        public-key mint, which refuses a private call. Raises
+        :class:`~pytest_radist.ApiError` where the mint would answer an error
+        (a full call: 409, an ended one: 410)."""
+        found = self._session(session)
+        if isinstance(found, Call):
+            return self._world.mint_call_token(found.project, found.id, public=public)
+        return self._world.mint_room_token(found.project, found.id)

@@ -1,0 +1,135 @@
+"""The fake's settings a test may change, and its state, read-only."""
+
+from __future__ import annotations
+
+from itertools import islice
+from types import MappingProxyType
+from typing import Any, ContextManager, Literal, Mapping, Optional, Union
+
+from .. import errors as E
+from .. import messages as M
+from ..model.entities import Call, Peer, Project, Room, Space, Token
+from ..settings import check
+from .base import FakeBase
+
+
+class StateViews(FakeBase):
+    """Settings and read-only views of the state (``fake.calls``, ...)."""
+
+
+    @property
+    def token_ttl(self) -> Optional[float]:
+        """Seconds a participant token stays usable unused; ``None`` = forever."""
+        return self._world.token_ttl
+
+    @token_ttl.setter
+    def token_ttl(self, seconds: Optional[float]) -> None:
+        self._world.token_ttl = check("token_ttl", seconds)
+
+    @property
+    def public_base_url(self) -> Optional[str]:
+        """Base of ``participantUrl``/``hostUrl``; ``None`` = the URL the client used."""
+        return self._public_base_url
+
+    @public_base_url.setter
+    def public_base_url(self, url: Optional[str]) -> None:
+        url = check("public_base_url", url)
+        self._public_base_url = url.rstrip("/") if url else None
+
+    @property
+    def reconnect_grace(self) -> float:
+        """Seconds an empty call waits for a reconnect before it is tombstoned."""
+        return self._world.reconnect_grace
+
+    @reconnect_grace.setter
+    def reconnect_grace(self, seconds: float) -> None:
+        self._world.reconnect_grace = check("reconnect_grace", seconds)
+
+    @property
+    def room_participant_cap(self) -> Optional[int]:
+        """Participants allowed at once in rooms created from now on; ``None`` = any."""
+        return self._world.room_participant_cap
+
+    @room_participant_cap.setter
+    def room_participant_cap(self, cap: Optional[int]) -> None:
+        self._world.room_participant_cap = check("room_participant_cap", cap)
+
+    def add_project(
+        self,
+        project_id: Optional[str] = None,
+        *,
+        secret_key: Optional[str] = None,
+        public_key: Optional[str] = None,
+        connection_limit: Optional[int] = None,
+        room_limit: Optional[int] = None,
+    ) -> Project:
+        """Another project with its own keys (ids default to ``project-N``)."""
+        return self._world.add_project(
+            project_id, secret_key=secret_key, public_key=public_key,
+            connection_limit=connection_limit, room_limit=room_limit,
+        )
+
+    @property
+    def projects(self) -> Mapping[str, Project]:
+        return MappingProxyType(self._world.projects)
+
+    @property
+    def lock(self) -> ContextManager[Any]:
+        """The state's lock: hold it to read several views at once while a
+        server changes the state (``with fake.lock: ...``)."""
+        return self._world.lock
+
+    def newest(self, kind: Literal["calls", "rooms", "spaces"], count: int) -> list[Any]:
+        """The newest ``count`` calls, rooms or spaces of every project,
+        newest first (what the dashboard shows), whatever the state holds."""
+        views: dict[str, dict[str, Any]] = {"calls": self._world.calls, "rooms": self._world.rooms, "spaces": self._world.spaces}
+        found = views[kind]
+        with self._world.lock:
+            return list(islice(reversed(found.values()), count))
+
+    # -- state, read-only views ---------------------------------------------
+
+    @property
+    def calls(self) -> Mapping[str, Call]:
+        """Every call of every project, by id."""
+        return MappingProxyType(self._world.calls)
+
+    @property
+    def rooms(self) -> Mapping[str, Room]:
+        return MappingProxyType(self._world.rooms)
+
+    @property
+    def spaces(self) -> Mapping[str, Space]:
+        return MappingProxyType(self._world.spaces)
+
+    @property
+    def peers(self) -> Mapping[str, Peer]:
+        return MappingProxyType(self._world.peers)
+
+    def minted_tokens(
+        self,
+        minted_by: Optional[str] = None,
+        *,
+        call_id: Optional[str] = None,
+        room_id: Optional[str] = None,
+        state: Optional[str] = None,
+    ) -> list[Token]:
+        """Every participant token, in mint order, optionally filtered:
+        ``minted_by`` is ``"create"``, ``"server"`` or ``"public"``."""
+        if minted_by not in (None, "create", "server", "public"):
+            raise E.InvalidValue(M.MINTED_BY.format(value=minted_by))
+        with self._world.lock:
+            tokens = list(self._world.tokens.values())
+        return [
+            t for t in tokens
+            if (minted_by is None or t.minted_by == minted_by)
+            and (call_id is None or (t.kind == "call" and t.target_id == call_id))
+            and (room_id is None or (t.kind == "room" and t.target_id == room_id))
+            and (state is None or t.state == state)
+        ]
+
+    def usage(self, project: Union[Project, str, None] = None) -> dict[str, int]:
+        """Usage meters of ``project`` (default: the default project)."""
+        return {"radist_sfu_participant_seconds": self._world.participant_seconds(self._project(project))}
+
+
