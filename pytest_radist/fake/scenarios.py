@@ -7,7 +7,7 @@ from typing import Optional, Union
 from .. import errors as E
 from .. import messages as M
 from ..controls.faults import FaultRule
-from ..model.entities import Call, Project, Room, Token
+from ..model.entities import Call, Project, Room, Space, Token
 from .base import FakeBase
 
 
