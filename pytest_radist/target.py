@@ -11,14 +11,13 @@ the same journal with the same assertions, so a test's doors and
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 from urllib.parse import parse_qsl
 
 from . import errors as E
 from .api import app as api
 from .api.app import Outcome as Outcome  # where it was, for importers from 0.1
-from .doors.contract import IN_PROCESS_BASE_URL, ProjectKeys
+from .doors.contract import ProjectKeys
 from .api import routes
 from .controls.browser import BrowserPolicy
 from .controls.faults import check_endpoint
