@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from pytest_radist import RadistFake
-from pytest_radist.fidelity.cassettes import FORMAT, MODES, Cassette, Namer, Recorder, file_name
+from pytest_radist.fidelity.cassettes import FORMAT, MODES, Cassette, Recorder, file_name
+from pytest_radist.fidelity.names import Namer
 from pytest_radist.fidelity.replay import replay
 
 from .helpers import UNRELATED_PLUGINS, credentials_of, start_radist_fake

@@ -9,7 +9,8 @@ from typing import Any, Optional
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from ..remote import Unreachable, forward
-from .cassettes import Cassette, Namer, answer_headers, http_step
+from .cassettes import Cassette, answer_headers, http_step
+from .names import Namer
 from .sockets import SocketProbe
 
 #: Seconds a replayed socket is given to answer (a frame, a close).
