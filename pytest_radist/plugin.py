@@ -10,19 +10,16 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, NoReturn, Optional, cast
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Optional, cast
 
 import pytest
 
-from .settings import LIVE, MARKER, OPTIONS, unknown
+from .settings import MARKER, OPTIONS, unknown
 
 if TYPE_CHECKING:
     from .doors.server import LoopbackServer
-    from .fidelity.cassettes import Recorder
     from .fake import RadistFake
-    from .live import LiveCredentials, RadistLive
-    from .target import RadistTarget
+    from .live import LiveCredentials
 
 
 #: The marker of tests that only make sense against the fake: not run in live mode.
@@ -136,70 +133,6 @@ def radist_server() -> Iterator[LoopbackServer]:
     server.stop()
 
 
-@contextmanager
-def _serving(server: LoopbackServer, target: RadistTarget, guard: AbstractContextManager[Any]) -> Iterator[None]:
-    """``target`` answers ``server``'s requests until the block ends, with
-    ``guard`` on meanwhile; then it is checked. Whatever the server served
-    before is restored; in live mode the spaces the test made are deleted."""
-    previous = server.target
-    target.serve_on(server)
-    with guard:
-        try:
-            yield
-        finally:
-            server.target = previous
-            target.clean_up()
-    problems = _problems(target)
-    if problems:
-        pytest.fail(problems, pytrace=False)
-
-
-@contextmanager
-def _serving_fake(server: LoopbackServer, settings: dict[str, Any]) -> Iterator[RadistFake]:
-    """A new fake, served by ``server``; the production guard is on
-    meanwhile unless ``guard=False``."""
-    from .controls.guard import GUARD
-    from .fake import RadistFake
-
-    settings = dict(settings)
-    guard = GUARD if settings.pop("guard", True) else nullcontext()
-    fake = RadistFake(**settings)
-    with _serving(server, fake, guard):
-        yield fake
-
-
-def _skip(message: str) -> NoReturn:
-    """Skip the running test, reported at the test, not at this line."""
-    raise pytest.skip.Exception(message, _use_item_location=True)
-
-
-@contextmanager
-def _serving_live(server: LoopbackServer, credentials: LiveCredentials, marker_kwargs: dict[str, Any],
-                  record: Optional[Recorder] = None) -> Iterator[RadistLive]:
-    """A forwarder to the real service, served by ``server``: a test that
-    configures the fake is skipped; the guard is off."""
-    from .errors import FAKE_ONLY
-    from .live import RadistLive
-
-    needs_fake = sorted(set(marker_kwargs) - set(LIVE))
-    if needs_fake:
-        shown = ", ".join(f"{name}=..." for name in needs_fake)
-        _skip(FAKE_ONLY.format(control=f"@pytest.mark.radist({shown})"))
-    options = {name: marker_kwargs[name] for name in LIVE if name in marker_kwargs and name != "guard"}
-    live = RadistLive(credentials, refuse=_skip, **options)
-    if record is not None:
-        live.recorder = record
-    with _serving(server, live, nullcontext()):
-        yield live
-
-
-def _recorder(test: str, credentials: LiveCredentials) -> Recorder:
-    from .fidelity.cassettes import Recorder
-
-    return Recorder(test, credentials.base_url, {
-        credentials.project_id: "<project>", credentials.secret_key: "<secret key>", credentials.public_key: "<public key>"})
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """``--radist-replay DIR``: one test per cassette, before ``-k`` and the
@@ -217,20 +150,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = [item for item in items if not item.get_closest_marker(FAKE_ONLY_MARKER)]
 
 
-def _problems(target: RadistTarget) -> Optional[str]:
-    """What a strict fake (or forwarder) saw, as one message (``None`` if
-    nothing). Read here, not in an ``except`` block, so pytest prints it once."""
-    from .target import RadistFakeProblem
-
-    if not target.strict:
-        return None
-    try:
-        target.check()
-    except RadistFakeProblem as problem:
-        return str(problem)
-    return None
-
-
 @pytest.fixture
 def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -> Iterator[RadistFake]:
     """A fresh :class:`~pytest_radist.RadistFake` for this test, reachable in
@@ -239,12 +158,14 @@ def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -
     and journal, forwarding to the real service."""
     marker = request.node.get_closest_marker("radist")
     marker_kwargs = dict(marker.kwargs) if marker else {}
+    from .serving import recorder_for, serving_fake, serving_live
+
     credentials = request.config.stash.get(_LIVE_KEY, None)
     if credentials is not None:
         fake_settings(request.config, marker_kwargs)  # unknown settings are still an error
         directory = request.config.getoption("radist_record", None)
-        recorder = _recorder(request.node.nodeid, credentials) if directory else None
-        with _serving_live(radist_server, credentials, marker_kwargs, recorder) as live:
+        recorder = recorder_for(request.node.nodeid, credentials) if directory else None
+        with serving_live(radist_server, credentials, marker_kwargs, recorder) as live:
             yield cast("RadistFake", live)  # the same doors and journal; what it lacks skips the test
         if recorder is not None:
             recorder.save(Path(directory), request.config.getoption("radist_record_mode"))
@@ -253,7 +174,7 @@ def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -
     if settings.get("seed") is None:
         settings["seed"] = _randomly_seed if _randomly_seed is not None else random.SystemRandom().randrange(2**32)
     request.node.stash[_SEED_KEY] = settings["seed"]
-    with _serving_fake(radist_server, settings) as fake:
+    with serving_fake(radist_server, settings) as fake:
         yield fake
 
 
@@ -270,14 +191,16 @@ def radist_fake_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., A
     server = LoopbackServer()
     live = pytestconfig.stash.get(_LIVE_KEY, None) is not None
 
+    from .serving import serving_fake, skip
+
     def new_fake(**settings: Any) -> Any:
         if live:
             from .errors import FAKE_ONLY
 
-            _skip(FAKE_ONLY.format(control="radist_fake_factory"))
+            skip(FAKE_ONLY.format(control="radist_fake_factory"))
         merged = fake_settings(pytestconfig, settings)
         merged.setdefault("seed", 0)
-        return _serving_fake(server, merged)
+        return serving_fake(server, merged)
 
     yield new_fake
     server.stop()
