@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Protocol, Sequence
 
 from .. import errors as E
 from ..api import app as api
@@ -14,10 +14,21 @@ from ..api.app import Outcome
 from .wire import HOP_BY_HOP, SENDABLE_CLOSE, SOCKET_HANDSHAKE, end_to_end, json_object
 
 if TYPE_CHECKING:
-    from .target import RadistLive
+    from ..fidelity.cassettes import Recorder
 
 
-async def relay(self: RadistLive, path: str, query: str, headers: Sequence[tuple[str, str]],
+class Relaying(Protocol):
+    """What a relay needs of the live target it serves."""
+
+    base_url: str
+    timeout: float
+    recorder: Optional[Recorder]
+
+    def report_problem(self, message: str) -> None: ...
+    def journal_socket(self, request: api.ApiRequest, outcome: Outcome) -> None: ...
+
+
+async def relay(self: Relaying, path: str, query: str, headers: Sequence[tuple[str, str]],
                 receive: Callable[[], Awaitable[dict[str, Any]]], send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
     """Relay one signaling socket of ``self``'s loopback server to the
     service; its handshake is journaled (key redacted) and, when recording,
@@ -37,7 +48,7 @@ async def relay(self: RadistLive, path: str, query: str, headers: Sequence[tuple
         refused_body = bytes(answer.body or b"")
         if self.recorder is not None:
             self.recorder.socket(path, query, dict(headers), {**kept, "refused": answer.status_code})
-        self._journal_socket(request, Outcome(answer.status_code, json_object(refused_body), raw=refused_body))
+        self.journal_socket(request, Outcome(answer.status_code, json_object(refused_body), raw=refused_body))
         await send({"type": "websocket.http.response.start", "status": answer.status_code,
                     "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in answer.headers.raw_items()
                                 if k.lower() not in HOP_BY_HOP]})
@@ -46,11 +57,11 @@ async def relay(self: RadistLive, path: str, query: str, headers: Sequence[tuple
     except (OSError, TimeoutError, InvalidHandshake) as exc:
         message = E.LIVE_UNREACHABLE.format(url=self.base_url, reason=str(exc) or type(exc).__name__)
         self.report_problem(message)
-        self._journal_socket(request, Outcome(502, {"error": message}))
+        self.journal_socket(request, Outcome(502, {"error": message}))
         await send({"type": "websocket.http.response.start", "status": 502, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "websocket.http.response.body", "body": json.dumps({"error": message}).encode()})
         return
-    self._journal_socket(request, Outcome(101, None))
+    self.journal_socket(request, Outcome(101, None))
     index = None if self.recorder is None else self.recorder.socket(path, query, dict(headers), kept)
     await send({"type": "websocket.accept"})
 

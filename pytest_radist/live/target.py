@@ -165,7 +165,8 @@ class RadistLive(RadistTarget):
         either side. The handshake is journaled, its key redacted."""
         await relay(self, path, query, headers, receive, send)
 
-    def _journal_socket(self, request: api.ApiRequest, outcome: Outcome) -> None:
+    def journal_socket(self, request: api.ApiRequest, outcome: Outcome) -> None:
+        """Journal a relayed socket's handshake (the relay calls it), its key redacted."""
         self._record(request, routes.match("GET", request.path), outcome, door="socket",
                      key_type="public" if outcome.status == 101 else None)
 
