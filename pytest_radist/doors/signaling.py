@@ -59,7 +59,8 @@ class SocketPeer:
         self.fake = fake
         self.wire = wire
         self.outbox: asyncio.Queue[Union[str, _Close]] = asyncio.Queue()
-        #: Bytes of the frames in :attr:`outbox` (JSON text is ASCII).
+        #: Bytes on the wire of the frames in :attr:`outbox` (JSON text is
+        #: ASCII; each frame has its header).
         self.queued = 0
         #: No longer the peer's socket (replaced, removed, closed by the
         #: server): its end must not disconnect the peer again.
@@ -74,10 +75,11 @@ class SocketPeer:
             return
         text = frame if isinstance(frame, str) else json.dumps(frame)
         budget = self.wire.limits.socket_send_budget
-        if self.queued + len(text) + self.wire.buffered() > budget:
+        size = frame_size(text)
+        if self.queued + size + self.wire.buffered() > budget:
             self._overflow(budget)
             return
-        self.queued += len(text)
+        self.queued += size
         self.outbox.put_nowait(text)
 
     def _overflow(self, budget: int) -> None:
@@ -226,11 +228,18 @@ def _parse(text: str) -> tuple[Optional[dict[str, Any]], Optional[str]]:
     return (value, None) if isinstance(value, dict) else (None, E.BAD_MESSAGE)
 
 
+def frame_size(text: str) -> int:
+    """Bytes a server's text frame of ``text`` takes on the wire (RFC 6455
+    5.2: unmasked, the length in 7, 16 or 64 bits)."""
+    n = len(text)
+    return n + (2 if n < 126 else 4 if n < 65536 else 10)
+
+
 async def _write(socket: SocketPeer, send: Send) -> None:
     while True:
         item = await socket.outbox.get()
         if isinstance(item, _Close):
             await send({"type": "websocket.close", "code": item.code, "reason": item.reason})
             return
-        socket.queued -= len(item)
+        socket.queued -= frame_size(item)
         await send({"type": "websocket.send", "text": item})

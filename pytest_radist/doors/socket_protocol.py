@@ -68,12 +68,15 @@ class RadistWebSocketProtocol(WebSocketsSansIOProtocol):
         return 0 if self.transport is None else self.transport.get_write_buffer_size()
 
     def handle_ping(self) -> None:
-        # the pong of a protocol PING is written at once, whether the client
-        # reads or not: a client that pings and never reads is held to the budget
-        if self.buffered() > self.limits.socket_send_budget:
-            self.close_by_server(SEND_BUDGET_CLOSE, E.SEND_BUDGET_EXCEEDED.format(limit=self.limits.socket_send_budget))
+        # the pongs of protocol PINGs are written at once, whether the client
+        # reads or not; one read may bring hundreds of PINGs, so the pongs
+        # they queued are counted before any is written
+        pongs = self.conn.data_to_send()
+        budget = self.limits.socket_send_budget
+        if self.buffered() + sum(map(len, pongs)) > budget:
+            self.close_by_server(SEND_BUDGET_CLOSE, E.SEND_BUDGET_EXCEEDED.format(limit=budget))
             return
-        super().handle_ping()
+        self.transport.write(b"".join(pongs))
 
     def close_by_server(self, code: int, reason: str) -> None:
         """Close the socket now: a close frame after what is already buffered
