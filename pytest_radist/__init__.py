@@ -1,5 +1,7 @@
 """pytest-radist: a stateful, offline fake of the Radist realtime API.
 
+Every name below is the public API: typed, documented in ``docs/api.md``,
+and changed only as the deprecation policy in ``docs/index.md`` says.
 Names are loaded on first use, so that pytest loading the plugin does not pay
 for uvicorn, hypothesis, faker or the SDK.
 """
@@ -7,17 +9,19 @@ for uvicorn, hypothesis, faker or the SDK.
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("pytest-radist")
+except PackageNotFoundError:  # a source tree on sys.path, not installed
+    __version__ = "0.0.0"
 
+#: Public name -> the module that defines it.
 _EXPORTS = {
     "RadistFake": "pytest_radist.fake",
-    "RadistFakeProblem": "pytest_radist.fake",
-    "Outcome": "pytest_radist.fake",
-    "ApiError": "pytest_radist.errors",
-    "JoinRefused": "pytest_radist.errors",
-    "RadistFakeError": "pytest_radist.errors",
+    "RadistTarget": "pytest_radist.target",
+    "RadistFakeProblem": "pytest_radist.target",
     "Clock": "pytest_radist.model.clock",
     "Project": "pytest_radist.model.entities",
     "Call": "pytest_radist.model.entities",
@@ -25,49 +29,69 @@ _EXPORTS = {
     "Space": "pytest_radist.model.entities",
     "Token": "pytest_radist.model.entities",
     "Peer": "pytest_radist.model.entities",
+    "PresenceEvent": "pytest_radist.model.state",
     "FaultRule": "pytest_radist.controls.faults",
+    "Journal": "pytest_radist.controls.journal",
     "RecordedRequest": "pytest_radist.controls.journal",
     "OmittedBody": "pytest_radist.controls.journal",
+    "BrowserPolicy": "pytest_radist.controls.browser",
+    "ApiRequest": "pytest_radist.api.app",
+    "Outcome": "pytest_radist.api.app",
+    "ENDPOINTS": "pytest_radist.api.routes",
+    "SOCKET_ENDPOINTS": "pytest_radist.api.routes",
     "ServerLimits": "pytest_radist.doors.limits",
     "LoopbackServer": "pytest_radist.doors.server",
     "InProcessTransport": "pytest_radist.doors.transport",
-    "ENDPOINTS": "pytest_radist.api.routes",
+    "RadistAdapter": "pytest_radist.doors.requests_adapter",
+    "RadistHttpxTransport": "pytest_radist.doors.httpx_transport",
+    "RadistLive": "pytest_radist.live",
+    "LiveCredentials": "pytest_radist.live",
+    "MissingCredentials": "pytest_radist.live",
+    "RadistFakeError": "pytest_radist.errors",
+    "ApiError": "pytest_radist.errors",
+    "JoinRefused": "pytest_radist.errors",
+    "ControlError": "pytest_radist.errors",
+    "NotFound": "pytest_radist.errors",
+    "InvalidValue": "pytest_radist.errors",
+    "WrongKind": "pytest_radist.errors",
+    "Conflict": "pytest_radist.errors",
+    "FakeOnly": "pytest_radist.errors",
+    "VerifyError": "pytest_radist.verify.run",
+    "Unreachable": "pytest_radist.remote",
 }
 
-__all__ = [
-    "ApiError",
-    "Call",
-    "Clock",
-    "ENDPOINTS",
-    "FaultRule",
-    "InProcessTransport",
-    "JoinRefused",
-    "LoopbackServer",
-    "OmittedBody",
-    "Outcome",
-    "Peer",
-    "Project",
-    "RadistFake",
-    "RadistFakeError",
-    "RadistFakeProblem",
-    "RecordedRequest",
-    "Room",
-    "ServerLimits",
-    "Space",
-    "Token",
-]
+__all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from .api.routes import ENDPOINTS
-    from .controls.faults import FaultRule
-    from .controls.journal import OmittedBody, RecordedRequest
-    from .doors.limits import ServerLimits
-    from .doors.server import LoopbackServer
-    from .doors.transport import InProcessTransport
-    from .errors import ApiError, JoinRefused, RadistFakeError
-    from .fake import Outcome, RadistFake, RadistFakeProblem
-    from .model.clock import Clock
-    from .model.entities import Call, Peer, Project, Room, Space, Token
+    from .api.app import ApiRequest as ApiRequest, Outcome as Outcome
+    from .api.routes import ENDPOINTS as ENDPOINTS, SOCKET_ENDPOINTS as SOCKET_ENDPOINTS
+    from .controls.browser import BrowserPolicy as BrowserPolicy
+    from .controls.faults import FaultRule as FaultRule
+    from .controls.journal import Journal as Journal, OmittedBody as OmittedBody, RecordedRequest as RecordedRequest
+    from .doors.httpx_transport import RadistHttpxTransport as RadistHttpxTransport
+    from .doors.limits import ServerLimits as ServerLimits
+    from .doors.requests_adapter import RadistAdapter as RadistAdapter
+    from .doors.server import LoopbackServer as LoopbackServer
+    from .doors.transport import InProcessTransport as InProcessTransport
+    from .errors import (
+        ApiError as ApiError,
+        Conflict as Conflict,
+        ControlError as ControlError,
+        FakeOnly as FakeOnly,
+        InvalidValue as InvalidValue,
+        JoinRefused as JoinRefused,
+        NotFound as NotFound,
+        RadistFakeError as RadistFakeError,
+        WrongKind as WrongKind,
+    )
+    from .fake import RadistFake as RadistFake
+    from .live import LiveCredentials as LiveCredentials, MissingCredentials as MissingCredentials, RadistLive as RadistLive
+    from .model.clock import Clock as Clock
+    from .model.entities import Call as Call, Peer as Peer, Project as Project, Room as Room, Space as Space, Token as Token
+    from .model.state import PresenceEvent as PresenceEvent
+    from .remote import Unreachable as Unreachable
+    from .target import RadistFakeProblem as RadistFakeProblem, RadistTarget as RadistTarget
+    from .verify.run import VerifyError as VerifyError
 
 
 def __getattr__(name: str) -> Any:

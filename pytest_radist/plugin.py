@@ -10,16 +10,20 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Optional, cast
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Generator, Iterator, Optional, Union
 
 import pytest
 
 from .settings import MARKER, OPTIONS, unknown
 
 if TYPE_CHECKING:
+    from faker import Faker
+    from radist_server import RadistServerClient
+
     from .doors.server import LoopbackServer
     from .fake import RadistFake
-    from .live import LiveCredentials
+    from .live import LiveCredentials, RadistLive
+    from .target import RadistTarget
 
 
 #: The marker of tests that only make sense against the fake: not run in live mode.
@@ -151,11 +155,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 @pytest.fixture
-def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -> Iterator[RadistFake]:
+def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -> Iterator[Union[RadistFake, RadistLive]]:
     """A fresh :class:`~pytest_radist.RadistFake` for this test, reachable in
     process (``.transport``, ``.client()``) and over HTTP (``.url``). In
-    live mode, a :class:`~pytest_radist.live.RadistLive` with the same doors
-    and journal, forwarding to the real service."""
+    live mode, a :class:`~pytest_radist.RadistLive` with the same doors
+    and journal, forwarding to the real service: what only the fake has
+    skips the test there. (Both are a :class:`~pytest_radist.RadistTarget`:
+    annotate a test meant for both modes with that.)"""
     marker = request.node.get_closest_marker("radist")
     marker_kwargs = dict(marker.kwargs) if marker else {}
     from .serving import recorder_for, serving_fake, serving_live
@@ -166,7 +172,7 @@ def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -
         directory = request.config.getoption("radist_record", None)
         recorder = recorder_for(request.node.nodeid, credentials) if directory else None
         with serving_live(radist_server, credentials, marker_kwargs, recorder) as live:
-            yield cast("RadistFake", live)  # the same doors and journal; what it lacks skips the test
+            yield live
         if recorder is not None:
             recorder.save(Path(directory), request.config.getoption("radist_record_mode"))
         return
@@ -179,7 +185,7 @@ def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -
 
 
 @pytest.fixture(scope="session")
-def radist_fake_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., Any]]:
+def radist_fake_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., ContextManager[RadistFake]]]:
     """``with radist_fake_factory(**settings) as fake:`` gives a fresh fake
     for each Hypothesis example (or any loop inside one test). Session-scoped,
     so ``@given`` tests may use it; the seed defaults to ``--radist-seed``,
@@ -193,7 +199,7 @@ def radist_fake_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., A
 
     from .serving import serving_fake, skip
 
-    def new_fake(**settings: Any) -> Any:
+    def new_fake(**settings: Any) -> ContextManager[RadistFake]:
         if live:
             from .errors import FAKE_ONLY
 
@@ -207,7 +213,7 @@ def radist_fake_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., A
 
 
 @pytest.fixture
-def radist_faker(radist_fake: RadistFake) -> Any:
+def radist_faker(radist_fake: RadistTarget) -> Faker:
     """A ``faker.Faker`` with the Radist provider, seeded like ``radist_fake``."""
     from .faker_provider import radist_faker as make
 
@@ -215,7 +221,7 @@ def radist_faker(radist_fake: RadistFake) -> Any:
 
 
 @pytest.fixture
-def radist_client(radist_fake: RadistFake) -> Any:
+def radist_client(radist_fake: RadistTarget) -> RadistServerClient:
     """A ``radist_server.RadistServerClient`` wired to ``radist_fake`` in process."""
     try:
         return radist_fake.client()
@@ -225,7 +231,7 @@ def radist_client(radist_fake: RadistFake) -> Any:
 
 
 @pytest.fixture
-def radist_env(radist_fake: RadistFake, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def radist_env(radist_fake: RadistTarget, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Point ``RADIST_KEY``, ``RADIST_PROJECT_ID``, ``RADIST_PUBLIC_KEY`` and
     ``RADIST_API_BASE_URL`` at ``radist_fake`` over loopback HTTP, for code
     that builds its own client; restored after the test."""

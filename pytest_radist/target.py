@@ -26,6 +26,10 @@ from .controls.redaction import DEFAULT as DEFAULT_REDACTOR
 from .controls.redaction import Redactor, key_hint
 
 if TYPE_CHECKING:
+    from radist_server import RadistServerClient
+
+    from .doors.httpx_transport import RadistHttpxTransport
+    from .doors.requests_adapter import RadistAdapter
     from .doors.server import LoopbackServer
     from .doors.transport import InProcessTransport
 
@@ -202,21 +206,21 @@ class RadistTarget:
             self._transport = InProcessTransport(self)
         return self._transport
 
-    def client(self, **overrides: Any) -> Any:
+    def client(self, **overrides: Any) -> RadistServerClient:
         """A ``radist_server.RadistServerClient`` wired to this target in
         process (pass ``api_base_url=self.url`` ... to go over HTTP)."""
         from .doors.sdk import make_client
 
         return make_client(self, **overrides)
 
-    def requests_adapter(self) -> Any:
+    def requests_adapter(self) -> RadistAdapter:
         """A ``requests`` transport adapter answering in process; mount it on
         a ``requests.Session`` (needs ``requests``)."""
         from .doors.requests_adapter import RadistAdapter
 
         return RadistAdapter(self)
 
-    def httpx_transport(self) -> Any:
+    def httpx_transport(self) -> RadistHttpxTransport:
         """An httpx transport answering in process, for
         ``httpx.Client(transport=...)`` and ``httpx.AsyncClient(transport=...)``
         alike (needs ``httpx``)."""

@@ -3,7 +3,8 @@
 # browser tests), type-check it, build and check the release artefacts and
 # the docs site, smoke-run the benchmark, then run the whole
 # suite: SDK 0.7.0 and 0.6.0, in process and over HTTP, real sockets and real
-# browsers, the docs' code blocks, two workers, random order. The suite runs last so that its
+# browsers, the docs' code blocks, two workers, random order (after a smoke of
+# the compatibility matrix: the lowest versions the ranges allow). The suite runs last so that its
 # summary is the closing line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,4 +38,7 @@ rm -rf "$site"
 .venv/bin/python bench/bench.py --quick
 # the soak's smoke: sockets held past twice every server timeout, beside REST load and clients that stop reading
 .venv/bin/python bench/soak.py --quick
+# the compatibility matrix's smoke: every dependency at the floor pyproject.toml
+# declares (pytest 7.4, uvicorn 0.35, SDK 0.6, ...); scripts/matrix.sh runs it all
+PATH="$PWD/.venv/bin:$PATH" .venv/bin/nox -f noxfile.py -s lowest
 .venv/bin/python -m pytest -n 2 "$@"  # random order: pytest-randomly

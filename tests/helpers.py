@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json as jsonlib
+import os
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+from types import ModuleType
 from typing import Any, Optional
+
+import pytest
 
 from pytest_radist import RadistFake
 from pytest_radist.api.app import ApiRequest, parse_body
@@ -84,3 +89,16 @@ def credentials_of(fake: RadistFake) -> dict[str, str]:
         "RADIST_KEY": fake.project.secret_key, "RADIST_PROJECT_ID": fake.project.id,
         "RADIST_PUBLIC_KEY": fake.project.public_key,
     }
+
+
+#: The radist-server installed as ``radist_server``.
+INSTALLED_SDK = importlib.metadata.version("radist-server")
+#: The compatibility matrix (noxfile.py) runs the SDK tests on the installed
+#: SDK alone, whichever release it is; the suite runs 0.7.0 and 0.6.0 side by side.
+MATRIX = os.environ.get("RADIST_MATRIX") == "1"
+
+
+def needs_spaces(sdk: ModuleType) -> None:
+    """Skip where the SDK predates spaces (0.6): only the matrix runs one."""
+    if not hasattr(sdk, "Space"):
+        pytest.skip(f"spaces came in radist-server 0.7.0; the matrix installed {INSTALLED_SDK}")

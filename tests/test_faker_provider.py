@@ -9,6 +9,8 @@ from pytest_radist import RadistFake
 from pytest_radist.faker_provider import radist_faker as make_faker
 from pytest_radist.model.world import SLUG_PATTERN
 
+from .helpers import needs_spaces
+
 
 def test_values_have_radist_shapes() -> None:
     fake = make_faker(seed=1)
@@ -43,6 +45,9 @@ def test_radist_faker_fixture_is_seeded_like_the_fake(radist_faker: object, radi
 
 
 def test_provider_values_work_with_the_fake(radist_faker: object, radist_fake: RadistFake) -> None:
+    import radist_server
+
+    needs_spaces(radist_server)
     name = radist_faker.radist_space_name()  # type: ignore[attr-defined]
     project = radist_fake.add_project(radist_faker.radist_project_id(), secret_key=radist_faker.radist_secret_key())  # type: ignore[attr-defined]
     client = radist_fake.client(secret_token=project.secret_key, project_id=project.id)
