@@ -75,6 +75,8 @@ SERVER_DETACHED = "The fake this socket belonged to is gone."  # 1001 [fake]: th
 
 HOST_NOT_ALLOWED = "Host not allowed: the control plane answers loopback names and the address it was started on."  # 403 [fake]
 CONTROL_NEEDS_JSON = "Control requests that change state must be sent with Content-Type: application/json."  # 415 [fake]
+CONTROL_ORIGIN_REFUSED = ("A page at {origin} may not change the control plane's state: start radist-fake with "
+                          "--control-origin {origin} to allow it.")  # 403 [fake]
 CONTROL_TOKEN_NEEDED = "The control plane needs 'Authorization: Bearer <control token>' (radist-fake --control-token)."  # 401 [fake]
 SECRET_CORS = "Secret-key endpoints answer no CORS: the secret key must stay on the backend."  # 403 [fake]
 
@@ -179,6 +181,8 @@ NO_SUCH_TOKEN = "no token {token!r} was minted by this fake"
 NO_SUCH_PEER = "no peer {peer!r}; peers are named peer_... (see fake.peers)"
 NO_SUCH_SPACE = "no space with id or slug {space!r}"
 NO_SUCH_SESSION = "no call or room {session!r}"
+CONTROL_FIELD_RENAMED = "the field {old!r} is deprecated and will be removed in 0.3.0: use {new!r}"
+NO_SUCH_FAULT = "no fault rule {id!r}; the rules are: {there} (fake.faults, GET /_radist/faults)"
 PROJECT_ID_EMPTY = "project id must be a non-empty string, got {value!r}"
 PROJECT_TAKEN = "project {project!r} already exists; pick another id"
 KEY_FORMAT = "a key of this kind must look like {prefix}..., got {value!r}"

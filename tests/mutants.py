@@ -207,7 +207,7 @@ def join_anyway(reason: str) -> AnswerHook:
 
 
 def welcome(change: Callable[[dict[str, Any]], Any]) -> AnswerHook:
-    return change_body(lambda request, outcome: request.websocket and outcome.status == 200, change)
+    return change_body(lambda request, outcome: request.websocket and outcome.status == 101, change)
 
 
 def set_header(test: Callable[[ApiRequest, Outcome], bool], name: str, value: Optional[str]) -> AnswerHook:

@@ -124,10 +124,39 @@ def test_a_cross_origin_simple_post_cannot_reset(radist_fake: RadistFake) -> Non
     radist_fake.make_call()
     status, _, body = http(radist_fake, "POST", "/_radist/reset", {"Content-Type": "text/plain", "Origin": "http://evil.example"},
                            b'{"state": true}')
-    assert (status, body["error"]) == (415, "Control requests that change state must be sent with Content-Type: application/json.")
+    assert status == 403 and body["error"] == ("A page at http://evil.example may not change the control plane's state: "
+                                               "start radist-fake with --control-origin http://evil.example to allow it.")
     assert len(radist_fake.calls) == 1
     status, _, _ = http(radist_fake, "POST", "/_radist/reset", {"Content-Type": "application/json; charset=utf-8"}, b'{"state": true}')
     assert status == 200 and radist_fake.calls == {}
+
+
+@pytest.mark.radist(control_origins=["http://suite.example"])
+def test_an_allowed_page_must_still_send_json(radist_fake: RadistFake) -> None:
+    radist_fake.make_call()
+    status, _, body = http(radist_fake, "POST", "/_radist/reset", {"Content-Type": "text/plain", "Origin": "http://suite.example"},
+                           b'{"state": true}')
+    assert (status, body["error"]) == (415, "Control requests that change state must be sent with Content-Type: application/json.")
+    status, _, _ = http(radist_fake, "POST", "/_radist/reset", {"Content-Type": "application/json", "Origin": "http://suite.example"},
+                        b'{"state": true}')
+    assert status == 200 and radist_fake.calls == {}
+
+
+def test_the_dashboard_s_own_origin_may_change_state(radist_fake: RadistFake) -> None:
+    radist_fake.fail("create_call", status=503)
+    own = radist_fake.url  # http://127.0.0.1:<port>, the Host the page was served from
+    status, _, _ = http(radist_fake, "DELETE", "/_radist/faults", {"Content-Type": "application/json", "Origin": own})
+    assert status == 200 and radist_fake.faults == []
+
+
+def test_body_less_control_requests_without_origin_need_no_content_type(radist_fake: RadistFake) -> None:
+    """curl, Go's net/http and Node's fetch send no Origin: a bare POST or DELETE works."""
+    peer = radist_fake.join(radist_fake.make_call("public").tokens[0])
+    status, _, _ = http(radist_fake, "POST", f"/_radist/peers/{peer.id}/leave", {})
+    assert status == 200 and not peer.connected
+    radist_fake.fail("create_call", status=503)
+    status, _, _ = http(radist_fake, "DELETE", "/_radist/faults", {})
+    assert status == 200 and radist_fake.faults == []
 
 
 def test_space_urls_never_reflect_a_foreign_host(radist_fake: RadistFake) -> None:

@@ -30,6 +30,29 @@ def test_faults_journal_and_clock_over_http(radist_fake: RadistFake) -> None:
     assert control(radist_fake, "POST", "clock", set="2027-03-04T05:06:07Z")[1]["now"] == "2027-03-04T05:06:07.000Z"
 
 
+def test_fault_rules_have_ids_and_go_one_by_one(radist_fake: RadistFake, door: str) -> None:
+    first = control(radist_fake, "POST", "faults", door, endpoint="create_call", status=503)[1]
+    second = control(radist_fake, "POST", "faults", door, endpoint="create_room", lostResponse=True, times=None)[1]
+    assert (first["id"], second["id"]) == ("fault-1", "fault-2")
+    assert second["rule"] == {"id": "fault-2", "endpoint": "create_room", "status": None, "error": None, "latency": 0.0,
+                              "drop": False, "malformed": None, "lostResponse": True, "times": None, "probability": 1.0,
+                              "seed": radist_fake.seed, "fired": 0, "description": "create_room: lost response (always)"}
+    listed = control(radist_fake, "GET", "faults", door)[1]
+    assert [r["id"] for r in listed["rules"]] == ["fault-1", "fault-2"] and len(listed["faults"]) == 2
+    assert control(radist_fake, "DELETE", "faults/fault-1", door) == (200, {"removed": first["rule"]})
+    assert [rule.id for rule in radist_fake.faults] == ["fault-2"]
+    status, answer = control(radist_fake, "DELETE", "faults/fault-1", door)
+    assert (status, answer["error"]) == (404, "no fault rule 'fault-1'; the rules are: fault-2 (fake.faults, GET /_radist/faults)")
+    assert control(radist_fake, "POST", "faults", door, endpoint="*", latency=0.01)[1]["id"] == "fault-3"  # never reused
+
+
+def test_a_former_field_name_still_works_and_says_so(radist_fake: RadistFake) -> None:
+    status, answer = control(radist_fake, "POST", "faults", endpoint="create_call", lost_response=True)
+    assert status == 200 and answer["rule"]["lostResponse"] is True
+    assert answer["deprecated"] == ["the field 'lost_response' is deprecated and will be removed in 0.3.0: use 'lostResponse'"]
+    assert "deprecated" not in control(radist_fake, "POST", "faults", endpoint="create_call", lostResponse=True)[1]
+
+
 def test_participants_over_http(radist_fake: RadistFake) -> None:
     call = radist_fake.make_call("public")
     status, alice = control(radist_fake, "POST", "join", token=call.tokens[0].value)

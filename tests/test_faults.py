@@ -159,3 +159,15 @@ def test_named_scenarios(radist_fake: RadistFake, door: str) -> None:
 def test_terminated_call_waits_out_the_grace(radist_fake: RadistFake) -> None:
     call = radist_fake.make_terminated_call()
     assert not call.live and radist_fake.clock.now() == call.tombstoned_at
+
+
+def test_one_rule_is_removed_by_object_or_id(radist_fake: RadistFake) -> None:
+    from pytest_radist import NotFound
+
+    first = radist_fake.fail("create_call", status=503)
+    second = radist_fake.fail("create_room", status=500)
+    assert radist_fake.remove_fault(first) is first
+    assert radist_fake.faults == [second]
+    with pytest.raises(NotFound, match="no fault rule 'fault-1'; the rules are: fault-2"):
+        radist_fake.remove_fault("fault-1")
+    assert radist_fake.remove_fault(second.id) is second and radist_fake.faults == []

@@ -167,11 +167,12 @@ def handle(
 
 
 def _socket(world: World, request: ApiRequest, endpoint: str) -> ApiResponse:
-    """A signaling handshake: ``welcome`` (200) or a refusal with its reason."""
+    """A signaling handshake: ``welcome`` (101, the socket is accepted) or a
+    refusal with its reason."""
     if not request.websocket:
         return error(426, E.NOT_A_SOCKET, endpoint)
     try:
-        response = ApiResponse(200, signaling.connect(world, endpoint, request.query), endpoint)
+        response = ApiResponse(101, signaling.connect(world, endpoint, request.query), endpoint)
     except E.ApiError as exc:
         return error(exc.status, exc.message, endpoint, exc.reason)
     response.key_type = "public"

@@ -10,10 +10,11 @@ import difflib
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional, Union
 
+from .. import messages as M
 from ..api.routes import ENDPOINTS, SOCKET_ENDPOINTS
-from ..errors import InvalidValue
+from ..errors import InvalidValue, NotFound
 
 
 #: Longest fault latency, in seconds: a test waits for it in real time.
@@ -35,6 +36,10 @@ class FaultRule:
     probability: float = 1.0
     seed: Optional[int] = None
     fired: int = 0
+    #: Given when the rule is added (``fault-1``, ``fault-2``, ...): what
+    #: :meth:`~pytest_radist.RadistFake.remove_fault` and
+    #: ``DELETE /_radist/faults/{id}`` take.
+    id: str = ""
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
     @property
@@ -62,6 +67,16 @@ class FaultRule:
         chance = "" if self.probability >= 1 else f", p={self.probability} seed={self.seed}"
         return f"{self.endpoint}: {', '.join(parts)} ({count}{chance})"
 
+    def to_json(self) -> dict[str, Any]:
+        """The rule as the control plane shows it (camelCase, as it takes it)."""
+        return {
+            "id": self.id, "endpoint": self.endpoint, "status": self.status, "error": self.error,
+            "latency": self.latency, "drop": self.drop,
+            "malformed": None if self.malformed is None else self.malformed.decode("utf-8", "replace"),
+            "lostResponse": self.lost_response, "times": self.times, "probability": self.probability,
+            "seed": self.seed, "fired": self.fired, "description": self.describe(),
+        }
+
 
 def check_endpoint(endpoint: str) -> str:
     known = ENDPOINTS + SOCKET_ENDPOINTS
@@ -80,6 +95,7 @@ class FaultPlan:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.rules: list[FaultRule] = []
+        self._added = 0  # ids are never reused, even after clear()
 
     def add(self, rule: FaultRule) -> FaultRule:
         check_endpoint(rule.endpoint)
@@ -103,8 +119,21 @@ class FaultPlan:
             raise InvalidValue("a fault needs an effect: status=, latency=, drop=True, malformed=, or lost_response=True")
         rule._rng = random.Random(rule.seed)
         with self._lock:
+            self._added += 1
+            rule.id = f"fault-{self._added}"
             self.rules.append(rule)
         return rule
+
+    def remove(self, rule_or_id: Union[FaultRule, str]) -> FaultRule:
+        """Remove one rule, by object or id; :class:`NotFound` names the ids there are."""
+        wanted = rule_or_id.id if isinstance(rule_or_id, FaultRule) else rule_or_id
+        with self._lock:
+            for rule in self.rules:
+                if rule.id == wanted:
+                    self.rules.remove(rule)
+                    return rule
+            there = ", ".join(rule.id for rule in self.rules) or "none"
+        raise NotFound(M.NO_SUCH_FAULT.format(id=wanted, there=there))
 
     def pick(self, endpoint: Optional[str]) -> Optional[FaultRule]:
         """The rule that fires for this request, counting it; ``None`` if none."""

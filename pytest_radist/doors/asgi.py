@@ -100,7 +100,8 @@ class RadistApp:
             await self._preflight(send, fake, path, origin, text_of(headers[b"access-control-request-method"]) or "")
             return
         if path.startswith(CONTROL_PREFIX):
-            guard = guard_control(scope["method"], headers, host_allowed, policy.control_token_matches(text_of(headers.get(b"authorization"))))
+            guard = guard_control(scope["method"], headers, host_allowed, policy.control_token_matches(text_of(headers.get(b"authorization"))),
+                                  lambda page: page.rstrip("/") == f"http://{host}" or policy.origin_allowed(page, "control"))
             if guard is not None:
                 await respond(send, guard[0], {"error": guard[1]})
                 return
@@ -180,7 +181,7 @@ class RadistApp:
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.send", "text": outcome.raw.decode("utf-8", "replace")})
             await send({"type": "websocket.close", "code": 1011})
-        elif outcome.status != 200:
+        elif outcome.status != 101:
             await refuse_socket(send, outcome.status, body.get("reason") or E.socket_reason(outcome.status), body.get("error", ""))
         else:
             peer = fake.peers[body["peerId"]]

@@ -91,17 +91,28 @@ def audience_of(method: str, path: str) -> Optional[Audience]:
     return "secret" if route.key == "secret" else "client"
 
 
-def guard_control(method: str, headers: dict[bytes, bytes], host_allowed: bool, token_ok: bool) -> Optional[Refusal]:
+def guard_control(method: str, headers: dict[bytes, bytes], host_allowed: bool, token_ok: bool,
+                  origin_allowed: Callable[[str], bool]) -> Optional[Refusal]:
     """The control plane's guard against web pages (radist-api.md 6.6) and,
-    with a control token, against anyone without it."""
+    with a control token, against anyone without it.
+
+    Browsers send ``Origin`` with every request that changes state, so the
+    rules for pages apply to requests that carry one: the page must be the
+    dashboard's own origin or an allowed control origin, and send JSON (a
+    cross-origin "simple" POST cannot). A client without ``Origin`` (curl,
+    an SDK's plain HTTP client) needs no Content-Type for a body-less request."""
     if not host_allowed:
         return 403, E.HOST_NOT_ALLOWED
     if not token_ok:
         return 401, E.CONTROL_TOKEN_NEEDED
-    if method not in ("GET", "HEAD"):
-        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if content_type != b"application/json":
-            return 415, E.CONTROL_NEEDS_JSON
+    origin = text_of(headers.get(b"origin"))
+    if method in ("GET", "HEAD") or origin is None:
+        return None
+    if not origin_allowed(origin):
+        return 403, E.CONTROL_ORIGIN_REFUSED.format(origin=origin)
+    content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    if content_type != b"application/json":
+        return 415, E.CONTROL_NEEDS_JSON
     return None
 
 

@@ -17,11 +17,12 @@ class Participation(FakeBase):
     """Joining, leaving, waiting for presence, and the sockets' URLs."""
 
 
-    def join(self, token: str, *, public_key: Optional[str] = None) -> Peer:
-        """Join a call or room with a participant token, as the signaling
+    def join(self, token: Union[Token, str], *, public_key: Optional[str] = None) -> Peer:
+        """Join a call or room with a participant token (its value, or the
+        :class:`~pytest_radist.Token` of ``call.tokens``), as the signaling
         WebSocket would. Raises :class:`~pytest_radist.JoinRefused` if the
         token is unknown, consumed, expired, cleared or the call is over."""
-        return self._world.join(token, public_key)
+        return self._world.join(token.value if isinstance(token, Token) else token, public_key)
 
     def join_space(
         self,

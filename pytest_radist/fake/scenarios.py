@@ -109,6 +109,12 @@ class Scenarios(FakeBase):
         """The fault rules, in the order they were added, with their counts."""
         return list(self._faults.rules)
 
+    def remove_fault(self, rule: Union[FaultRule, str]) -> FaultRule:
+        """Remove one fault rule, by the object :meth:`fail` returned or its
+        ``id``; the others stay. Raises :class:`~pytest_radist.NotFound`
+        (a ``KeyError``) naming the rules there are."""
+        return self._faults.remove(rule)
+
     def clear_faults(self) -> None:
         self._faults.clear()
 

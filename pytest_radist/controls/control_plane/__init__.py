@@ -74,11 +74,13 @@ def handle(fake: ControlTarget, request: ApiRequest) -> Answer:
     if route.source == "body" and not isinstance(body, dict):
         return 400, {"error": M.CONTROL_NOT_AN_OBJECT}
     try:
-        return route.handler(fake, route.read(body, request.query, params))
+        status, answer = route.handler(fake, route.read(body, request.query, params))
     except ControlError as exc:
         return exc.status, exc.body
     except ApiError as exc:  # a scenario ran into the state's own rules (say, the connection limit)
         return exc.status, {"error": exc.message}
+    notes = route.renamed(body) if isinstance(body, dict) else []
+    return status, ({**answer, "deprecated": notes} if notes else answer)
 
 
 __all__ = ["PREFIX", "ROUTES", "ControlError", "ControlRoute", "handle", "is_dashboard"]

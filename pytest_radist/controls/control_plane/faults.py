@@ -20,7 +20,7 @@ FIELDS = (
     Field("latency", "number", "seconds of real time to wait before answering", minimum=0, maximum=MAX_LATENCY),
     Field("drop", "boolean", "close the connection without an answer"),
     Field("malformed", "string", "send this text as the body instead of JSON", nullable=True),
-    Field("lost_response", "boolean", "do the operation, then drop the answer"),
+    Field("lostResponse", "boolean", "do the operation, then drop the answer", was=("lost_response",)),
     Field("times", "integer", "how many matching requests fail; null for every one", minimum=1, nullable=True),
     Field("probability", "number", "chance that a matching request fails", minimum=0.000001, maximum=1),
     Field("seed", "integer", "seed of the probability draws", nullable=True),
@@ -28,15 +28,26 @@ FIELDS = (
 
 
 def list_faults(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    return 200, {"faults": [rule.describe() for rule in fake.faults]}
+    rules = fake.faults
+    # "faults": the rules described (as in 0.1); "rules": each with its id and fields
+    return 200, {"faults": [rule.describe() for rule in rules], "rules": [rule.to_json() for rule in rules]}
 
 
 def add_fault(fake: ControlTarget, given: dict[str, Any]) -> Answer:
+    arguments = {("lost_response" if name == "lostResponse" else name): value for name, value in given.items()}
     try:
-        rule = fake.fail(**given)
+        rule = fake.fail(**arguments)
     except ValueError as exc:  # the combination is wrong (say, error without status)
         raise ControlError(400, M.CONTROL_BAD_FAULT.format(reason=exc)) from None
-    return 200, {"fault": rule.describe()}
+    return 200, {"fault": rule.describe(), "id": rule.id, "rule": rule.to_json()}
+
+
+def remove_fault(fake: ControlTarget, given: dict[str, Any]) -> Answer:
+    try:
+        rule = fake.remove_fault(given["faultId"])
+    except KeyError as exc:
+        raise ControlError(404, exc.args[0]) from None
+    return 200, {"removed": rule.to_json()}
 
 
 def clear_faults(fake: ControlTarget, given: dict[str, Any]) -> Answer:
@@ -52,10 +63,11 @@ ROUTES = (
             {"required": ["latency"], "properties": {"latency": {"exclusiveMinimum": 0}}},
             {"required": ["drop"], "properties": {"drop": {"const": True}}},
             {"required": ["malformed"], "properties": {"malformed": {"type": "string"}}},
-            {"required": ["lost_response"], "properties": {"lost_response": {"const": True}}},
+            {"required": ["lostResponse"], "properties": {"lostResponse": {"const": True}}},
         ],
         "dependentSchemas": {"error": {"required": ["status"], "properties": {"status": {"type": "integer"}}}},
         "not": {"required": ["drop", "malformed"], "properties": {"drop": {"const": True}, "malformed": {"type": "string"}}},
     }),
     ControlRoute("DELETE", "faults", "remove every fault rule", clear_faults),
+    ControlRoute("DELETE", "faults/{faultId}", "remove one fault rule, by the id its creation answered", remove_fault),
 )

@@ -44,6 +44,9 @@ class Field:
     pattern: Optional[str] = None
     #: a JSON Schema ``format`` (``date-time``), checked by the handler
     format: Optional[str] = None
+    #: Former names, still accepted for a release; the answer then carries
+    #: a ``deprecated`` note naming this one.
+    was: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, setting: Setting) -> Field:
@@ -115,14 +118,22 @@ class ControlRoute:
     def segments(self) -> tuple[str, ...]:
         return tuple(self.path.split("/"))
 
+    def renamed(self, given: dict[str, Any]) -> list[str]:
+        """A deprecation note for each former field name in ``given``."""
+        return [M.CONTROL_FIELD_RENAMED.format(old=old, new=f.name) for f in self.fields for old in f.was if old in given]
+
     def read(self, body: Any, query: str, params: dict[str, str]) -> dict[str, Any]:
-        """The checked input: path parameters, then the declared fields."""
+        """The checked input: path parameters, then the declared fields
+        (given by their names, or by a former one)."""
         if self.source == "query":
             given: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
             given = {k: _from_query(self._field(k), v) for k, v in given.items() if self._field(k) is not None} | {
                 k: v for k, v in given.items() if self._field(k) is None}
         else:
             given = body
+        former = {old: f.name for f in self.fields for old in f.was}
+        if former:
+            given = {former.get(name, name): value for name, value in given.items()}
         known = {f.name: f for f in self.fields}
         for name in given:
             if name not in known:
