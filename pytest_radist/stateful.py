@@ -18,6 +18,8 @@ injecting faults around them::
 Every run starts from a fresh fake (``self.fake``); requests go through its
 in-process transport, so no SDK is needed (``self.request``), and
 ``self.client()`` gives a ``radist-server`` client when the SDK is there.
+A run fails on any 5xx that no fault rule injected, and its teardown runs
+the fake's strict check (an internal error of the fake fails the run).
 """
 
 from __future__ import annotations
@@ -57,9 +59,13 @@ class RadistStateMachine(RuleBasedStateMachine):
         super().__init__()
         self.fake = RadistFake(**{"seed": 0, **self.fake_settings})
         self.participant_seconds = 0
+        self._journal_read = 0
 
     def teardown(self) -> None:
-        self.fake.close()
+        try:
+            self.fake.check()  # an internal error of the fake fails the run
+        finally:
+            self.fake.close()
 
     # -- helpers for subclasses ------------------------------------------------
 
@@ -181,6 +187,13 @@ class RadistStateMachine(RuleBasedStateMachine):
     def live_call_count_is_consistent(self) -> None:
         project = self.fake.project
         assert project.live_calls == sum(1 for c in project.call_list if c.live)
+
+    @invariant()
+    def server_errors_come_only_from_faults(self) -> None:
+        entries = self.fake.requests
+        for entry in entries[self._journal_read:]:
+            assert entry.status < 500 or entry.fault is not None, f"the fake answered a 5xx nobody injected: {entry.describe()}"
+        self._journal_read = len(entries)
 
     @invariant()
     def usage_never_decreases(self) -> None:

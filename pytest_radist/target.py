@@ -135,6 +135,7 @@ class RadistTarget:
     def assert_called(self, endpoint: str, times: Optional[int] = None, **json_subset: Any) -> list[RecordedRequest]:
         """Assert ``endpoint`` was requested (exactly ``times`` times if given)
         with a JSON body containing ``json_subset``; returns the matches."""
+        __tracebackhide__ = True  # a failure points at the test's line, not this one
         matches = self.requests_to(endpoint, **json_subset)
         if (times is None and not matches) or (times is not None and len(matches) != times):
             wanted = "at least once" if times is None else f"{times} time(s)"
@@ -146,6 +147,8 @@ class RadistTarget:
         return matches
 
     def assert_not_called(self, endpoint: str, **json_subset: Any) -> None:
+        """Assert no ``endpoint`` request (with ``json_subset``) was made."""
+        __tracebackhide__ = True
         matches = self.requests_to(endpoint, **json_subset)
         if matches:
             raise AssertionError(
@@ -177,6 +180,7 @@ class RadistTarget:
 
     def check(self) -> None:
         """Raise :class:`RadistFakeProblem` if a strict target saw problems."""
+        __tracebackhide__ = True
         problems = self.problems
         if problems:
             raise RadistFakeProblem(

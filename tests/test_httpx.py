@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import anyio
@@ -13,7 +14,12 @@ from pytest_radist import RadistFake
 from .helpers import calls_path
 
 
-@pytest.fixture(params=["asyncio", "trio"])
+#: trio is optional: without it the trio runs skip, saying so
+NO_TRIO = importlib.util.find_spec("trio") is None
+
+
+@pytest.fixture(params=["asyncio", pytest.param("trio", marks=pytest.mark.skipif(
+    NO_TRIO, reason="trio is not installed (pip install trio; pytest-radist[test] has it)"))])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

@@ -248,3 +248,26 @@ def test_the_fake_seed_follows_pytest_randomly(pytester: pytest.Pytester) -> Non
     assert len(replayed) == 1  # the same every run: --randomly-seed=N replays the test
     assert seeds("--randomly-seed=99") != replayed
     assert seeds("--randomly-seed=1234", "--radist-seed=7") == {"SEED 7"}  # --radist-seed still wins
+
+
+def test_failures_point_at_the_test_not_the_plugin(pytester: pytest.Pytester) -> None:
+    """Assertion helpers hide their own frames (__tracebackhide__), as pytest's do."""
+    pytester.makepyfile(
+        """
+        def test_journal(radist_fake):
+            radist_fake.assert_called("create_call")
+
+        def test_wait(radist_fake):
+            radist_fake.wait_until(lambda: False, timeout=0.05, what="nothing")
+
+        def test_waiting_for_peers(radist_fake):
+            radist_fake.wait_for_peers(radist_fake.make_call(), 2, timeout=0.05)
+        """
+    )
+    result = run(pytester, "--tb=long")
+    result.assert_outcomes(failed=3)
+    output = result.stdout.str()
+    assert "expected create_call to be called at least once" in output
+    assert "waited 0.05 s for nothing" in output
+    for own in ("pytest_radist/target.py", "pytest_radist/fake/people.py", "pytest_radist/controls/presence.py"):
+        assert own not in output, f"{own} is shown in a test's traceback"

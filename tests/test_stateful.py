@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from unittest import mock
+
+import pytest
 import radist_server
 from hypothesis import settings
-from hypothesis.stateful import invariant, rule
+from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 from pytest_radist.stateful import RadistStateMachine
 
@@ -67,3 +70,37 @@ class AppMachine(RadistStateMachine):
 
 TestAppMachine = AppMachine.TestCase
 TestAppMachine.settings = FAST
+
+
+class BuggyFakeMachine(RadistStateMachine):
+    """A fake with a bug: its third create_call raises inside the model."""
+
+    inject_faults = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        from pytest_radist.fake import core
+
+        real, seen = core.api.handle, [0]
+
+        def handle(world: Any, request: Any, *args: Any) -> Any:
+            if request.method == "POST" and request.path.endswith("/calls"):
+                seen[0] += 1
+                if seen[0] == 3:
+                    raise RuntimeError("a bug in the model")
+            return real(world, request, *args)
+
+        self.patch = mock.patch.object(core.api, "handle", handle)
+        self.patch.start()
+
+    def teardown(self) -> None:
+        self.patch.stop()
+        super().teardown()
+
+
+def test_a_5xx_nobody_injected_fails_the_run() -> None:
+    """The fake's internal error answers 500, which an app may well survive:
+    the run fails all the same (the invariant, then the strict check)."""
+    with pytest.raises(AssertionError, match="5xx nobody injected|internal error on POST"):
+        run_state_machine_as_test(BuggyFakeMachine, settings=settings(max_examples=20, stateful_step_count=20, deadline=None,
+                                                                      database=None))

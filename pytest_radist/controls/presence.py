@@ -48,6 +48,7 @@ class Presence:
         """``condition()``'s first truthy value, re-checked on every event and
         every :data:`POLL_SECONDS`; ``TimeoutError`` naming ``what`` after
         ``timeout`` seconds."""
+        __tracebackhide__ = True
         deadline = time.monotonic() + timeout
         while True:
             with self._changes:
@@ -63,6 +64,7 @@ class Presence:
                     self._changes.wait(min(remaining, POLL_SECONDS))
 
     def wait_for_peers(self, session: Union[Call, Room], count: int, *, timeout: float) -> list[Peer]:
+        __tracebackhide__ = True
         kind = type(session).__name__.lower()
 
         def connected() -> list[Peer]:
@@ -77,6 +79,7 @@ class Presence:
         return peers
 
     def wait_for_tombstone(self, call: Union[Call, Room], *, timeout: float) -> Call:
+        __tracebackhide__ = True
         if not isinstance(call, Call):
             raise WrongKind(ROOMS_NEVER_END.format(room=call))
         try:

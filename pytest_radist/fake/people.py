@@ -55,15 +55,18 @@ class Participation(FakeBase):
     def wait_until(self, condition: Callable[[], Any], *, timeout: float = 5.0, what: str = "the condition") -> Any:
         """Wait, without sleeping blindly, until ``condition()`` is truthy;
         returns its value. Raises ``TimeoutError`` naming ``what``."""
+        __tracebackhide__ = True
         return self._presence.wait_until(condition, timeout=timeout, what=what)
 
     def wait_for_peers(self, session: Union[Call, Room, str], count: int, *, timeout: float = 5.0) -> list[Peer]:
         """Wait until ``count`` peers are connected to a call or room (by
         object or id); returns them."""
+        __tracebackhide__ = True
         return self._presence.wait_for_peers(self._session(session), count, timeout=timeout)
 
     def wait_for_tombstone(self, call: Union[Call, str], *, timeout: float = 5.0) -> Call:
         """Wait until a call is tombstoned (by object or id); returns it."""
+        __tracebackhide__ = True
         return self._presence.wait_for_tombstone(self._session(call), timeout=timeout)
 
     # -- socket URLs on the loopback server ---------------------------------
