@@ -41,4 +41,6 @@ rm -rf "$site"
 # the compatibility matrix's smoke: every dependency at the floor pyproject.toml
 # declares (pytest 7.4, uvicorn 0.35, SDK 0.6, ...); scripts/matrix.sh runs it all
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/nox -f noxfile.py -s lowest
-.venv/bin/python -m pytest -n 2 "$@"  # random order: pytest-randomly
+# random order (pytest-randomly); branch coverage of model/ and api/ with a
+# floor of 95 % (pyproject.toml's [tool.coverage.report]), shown before the summary
+.venv/bin/python -m pytest -n 2 --cov --cov-report=term "$@"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Literal, Optional, Protocol
 
+from .. import errors as E
 from .clock import Clock
 
 TokenState = Literal["pending", "consumed", "cleared", "expired"]
@@ -37,6 +38,13 @@ def _aware(epoch: Optional[float]) -> Optional[datetime]:
     return None if epoch is None else datetime.fromtimestamp(epoch, tz=timezone.utc)
 
 
+def check_limit(name: str, value: Optional[int]) -> Optional[int]:
+    """A limit: a whole number >= 0, or ``None`` for unlimited."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise E.InvalidValue(f"{name} must be a non-negative int or None (unlimited), got {value!r}")
+    return value
+
+
 class Project:
     """A Radist project: its keys, limits and usage."""
 
@@ -53,15 +61,31 @@ class Project:
         self.id = project_id
         self.secret_keys = secret_keys
         self.public_key = public_key
-        #: Live (not tombstoned) calls allowed at once; ``None`` = unlimited.
         self.connection_limit = connection_limit
-        #: Rooms the project may create; ``None`` = unlimited.
         self.room_limit = room_limit
         self.call_list: list[Call] = []  # creation order; listing reads it from the end
         self.live_calls = 0
         self.room_count = 0
         self.spaces_by_slug: dict[str, Space] = {}
         self.closed_participant_seconds = 0
+
+    @property
+    def connection_limit(self) -> Optional[int]:
+        """Live (not tombstoned) calls allowed at once; ``None`` = unlimited."""
+        return self._connection_limit
+
+    @connection_limit.setter
+    def connection_limit(self, value: Optional[int]) -> None:
+        self._connection_limit = check_limit("connection_limit", value)
+
+    @property
+    def room_limit(self) -> Optional[int]:
+        """Rooms the project may create; ``None`` = unlimited."""
+        return self._room_limit
+
+    @room_limit.setter
+    def room_limit(self, value: Optional[int]) -> None:
+        self._room_limit = check_limit("room_limit", value)
 
     @property
     def secret_key(self) -> str:

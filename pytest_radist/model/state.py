@@ -22,7 +22,7 @@ from typing import Any, Callable, Literal, Optional
 from .. import errors as E
 from .. import messages as M
 from .clock import MAX_EPOCH, Clock
-from .entities import Call, Peer, Project, Room, Space, Token
+from .entities import Call, Peer, Project, Room, Space, Token, check_limit
 from .ids import PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX, IdFactory
 
 MAX_PEERS_PER_CALL = 2
@@ -41,12 +41,6 @@ class PresenceEvent:
     peer_id: Optional[str] = None
     #: For ``left``: ``left`` (for good), ``disconnected`` (may reconnect) or ``removed``.
     reason: Optional[LeaveReason] = None
-
-
-def check_limit(name: str, value: Optional[int]) -> Optional[int]:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-        raise E.InvalidValue(f"{name} must be a non-negative int or None (unlimited), got {value!r}")
-    return value
 
 
 class WorldState:

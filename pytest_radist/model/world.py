@@ -6,7 +6,8 @@ from __future__ import annotations
 from .calls import CallRules
 from .participants import Participants
 from .spaces import SLUG_MAX_LENGTH, SLUG_PATTERN, SpaceRules, slugify
-from .state import MAX_PEERS_PER_CALL, LeaveReason, PresenceEvent, check_limit
+from .entities import check_limit
+from .state import MAX_PEERS_PER_CALL, LeaveReason, PresenceEvent
 
 
 class World(CallRules, Participants, SpaceRules):
