@@ -9,13 +9,7 @@ for uvicorn, hypothesis, faker or the SDK.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("pytest-radist")
-except PackageNotFoundError:  # a source tree on sys.path, not installed
-    __version__ = "0.0.0"
 
 #: Public name -> the module that defines it.
 _EXPORTS = {
@@ -63,6 +57,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
+    __version__: str
     from .api.app import ApiRequest as ApiRequest, Outcome as Outcome
     from .api.routes import ENDPOINTS as ENDPOINTS, SOCKET_ENDPOINTS as SOCKET_ENDPOINTS
     from .controls.browser import BrowserPolicy as BrowserPolicy
@@ -95,6 +90,15 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read on first use: a metadata lookup costs pytest's start-up a few ms
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("pytest-radist")
+        except PackageNotFoundError:  # a source tree on sys.path, not installed
+            found = "0.0.0"
+        globals()["__version__"] = found
+        return found
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'pytest_radist' has no attribute {name!r}")

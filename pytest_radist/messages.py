@@ -140,6 +140,12 @@ DOCUMENTED_ERRORS: dict[str, dict[int, str]] = {
     "room_signaling": {**_SOCKET_FAULTS, 410: TOKEN_EXPIRED},
 }
 
+#: Other errors an endpoint answers, beside the one per status above that a
+#: fault fabricates (the OpenAPI description and the reference list them too).
+MORE_ERRORS: dict[str, dict[int, str]] = {
+    "list_calls": {400: INVALID_LIMIT},
+}
+
 
 def documented_error(endpoint: str, status: int) -> str:
     """The body Radist gives for ``status`` on ``endpoint``, or a generic one."""

@@ -17,6 +17,7 @@ from typing import Any
 from . import __version__
 from . import errors as E
 from .api import routes
+from .api.handlers import DEFAULT_LIMIT, DEFAULT_PAGE, MAX_LIMIT
 
 #: Messages Radist does not document (the status may be documented).
 FAKE_MESSAGES = {
@@ -77,10 +78,11 @@ REQUESTS: dict[str, dict[str, Any]] = {
                      "if": _PASSWORD_SPACE, "then": _NEEDS_PASSWORD},
 }
 _PAGING = [
-    {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
-     "x-radist-source": "doc"},
-    {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},
-     "description": "above 100 is answered as 100", "x-radist-source": "doc"},
+    {"name": "page", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1, "default": DEFAULT_PAGE}, "x-radist-source": "doc"},
+    {"name": "limit", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1, "default": DEFAULT_LIMIT},
+     "description": f"above {MAX_LIMIT} is answered as {MAX_LIMIT}", "x-radist-source": "doc"},
 ]
 
 
@@ -104,7 +106,7 @@ LINKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
 def _errors(endpoint: str) -> dict[str, Any]:
     """The documented error answers of ``endpoint``, with their messages."""
     by_status: dict[int, list[str]] = {}
-    for table in (E.DOCUMENTED_ERRORS.get(endpoint, {}), {401: E.MISSING_BEARER}):
+    for table in (E.DOCUMENTED_ERRORS.get(endpoint, {}), E.MORE_ERRORS.get(endpoint, {}), {401: E.MISSING_BEARER}):
         for status, message in table.items():
             by_status.setdefault(status, []).append(message)
     if endpoint in REQUESTS:

@@ -1,0 +1,44 @@
+"""The docs hold to the code: snippets in other languages run where their
+tool is present (Node is on CI's machines), and the generated reference is
+what the routes say."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pytest_radist import RadistFake
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed (apt-get install nodejs)")
+def test_the_node_control_plane_snippet_runs(radist_fake: RadistFake) -> None:
+    env = {**os.environ, "RADIST_API_BASE_URL": radist_fake.url, "RADIST_PROJECT_ID": radist_fake.project.id,
+           "RADIST_KEY": radist_fake.project.secret_key}
+    done = subprocess.run([str(NODE), str(ROOT / "docs" / "snippets" / "control.mjs")], env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert printed["journaled"] == [200]  # the fault was removed by its id before the call
+    assert radist_fake.faults == [] and printed["call"] in radist_fake.calls
+
+
+def test_the_http_page_includes_the_snippet_ci_runs() -> None:
+    page = (ROOT / "docs" / "http.md").read_text()
+    assert '--8<-- "docs/snippets/control.mjs"' in page and 'wait "$fake"' in page
+
+
+def test_the_rest_reference_is_what_the_routes_say() -> None:
+    import runpy
+
+    generated = runpy.run_path(str(ROOT / "scripts" / "rest_reference.py"))["reference"]()
+    assert (ROOT / "docs" / "rest.md").read_text() == generated, "regenerate: python scripts/rest_reference.py > docs/rest.md"
+    assert "| `limit` | query | integer (>= 1) | `20` |" in generated  # the default a Node user had to guess
+    assert "| 400 | Invalid limit query parameter. | fake |" in generated
