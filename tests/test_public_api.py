@@ -26,7 +26,7 @@ SNAPSHOT = Path(__file__).with_name("public_api.txt")
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 #: Capitalised names the API page mentions that belong to other packages or Python.
-FOREIGN = {"RadistServerClient", "AssertionError", "TimeoutError", "ReadTimeout", "ConnectionError", "KeyError",
+FOREIGN = {"RadistServerClient", "Authorization", "AssertionError", "TimeoutError", "ReadTimeout", "ConnectionError", "KeyError",
            "ValueError", "TypeError", "DeprecationWarning", "Session", "True", "False", "None", "JSON", "UTC",
            "HTTP", "CORS", "SDK", "OSError", "HTML"}
 
@@ -82,6 +82,24 @@ def test_every_name_of_the_api_page_is_exported() -> None:
     assert "RadistFake" in names and "FakeOnly" in names  # the page was read
     missing = sorted(n for n in names if n not in pytest_radist.__all__)
     assert not missing, f"docs/api.md names these, which pytest_radist does not export: {missing}"
+
+
+def test_the_api_page_shows_radist_fake_s_signature_as_it_is() -> None:
+    page = (ROOT / "docs" / "api.md").read_text()
+    shown = re.search(r"```text\n(RadistFake\(.*?\))\n```", page, re.S)
+    assert shown, "docs/api.md lost its RadistFake(...) block"
+    documented = dict(re.findall(r"(\w+)=([^,)]+)", shown.group(1)))
+    actual = {name: repr(p.default) for name, p in inspect.signature(pytest_radist.RadistFake).parameters.items()}
+    assert list(documented) == list(actual), "docs/api.md shows other parameters than RadistFake takes"
+    differing = {n: (documented[n], actual[n]) for n in actual if documented[n].strip('"') != actual[n].strip("'")}
+    assert not differing, f"docs/api.md shows other defaults (shown, actual): {differing}"
+
+
+def test_every_reference_entry_is_an_export_and_every_export_has_one() -> None:
+    page = (ROOT / "docs" / "reference.md").read_text()
+    entries = re.findall(r"^::: pytest_radist\.(\w+)$", page, re.M)
+    assert sorted(entries) == sorted(set(entries)), "docs/reference.md renders a name twice"
+    assert set(entries) == set(pytest_radist.__all__), "docs/reference.md and pytest_radist.__all__ differ"
 
 
 def test_every_export_resolves_and_all_is_what_dir_shows() -> None:
