@@ -186,6 +186,26 @@ def test_the_journal_redacts_keys_and_passwords_wherever_a_client_puts_them(radi
     assert fourth.query == {"password": "***"} and fourth.json["password"] == "***"
 
 
+@pytest.mark.parametrize("query, kept", [
+    ("page=1&limit=20", "page=1&limit=20"),  # nothing to hide: kept as sent, unparsed
+    ("pass%77ord=hunter6", "password=%2A%2A%2A"),  # a name spelled in escapes
+    ("PASSWORD=hunter6&page=2", "PASSWORD=%2A%2A%2A&page=2"),
+    ("note=my+key+is+{secret}", "note=my+key+is+rad_sk_...{hint}"),
+    ("k=rad%5Fsk%5F{rest}", "k=rad_sk_...{hint}"),  # a key spelled in escapes
+    ("publicKey={public}", "publicKey=rad_pk_...{public_hint}"),
+])
+def test_a_query_is_redacted_however_it_spells_what_it_hides(radist_fake: RadistFake, query: str, kept: str) -> None:
+    project = radist_fake.project
+    secret, public = project.secret_key, project.public_key
+    values = {"secret": secret, "hint": secret[-4:], "rest": secret.removeprefix("rad_sk_"), "public": public,
+              "public_hint": public[-4:]}
+    radist_fake.dispatch(ApiRequest("GET", f"/api/v1/projects/{project.id}/calls", query.format(**values),
+                                    f"Bearer {secret}"), door="http")
+    recorded = radist_fake.requests[-1]
+    assert recorded.raw_query == kept.format(**values)
+    assert "hunter6" not in recorded.raw_query and secret not in recorded.raw_query
+
+
 def echo_keys(request: ApiRequest, outcome: Outcome) -> Outcome:
     """A target that echoes the key it was sent, in errors and answers."""
     body = dict(outcome.body or {})

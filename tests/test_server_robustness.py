@@ -185,6 +185,94 @@ def test_keep_alive_serves_many_requests_on_one_connection(served: tuple[RadistF
     assert len(fake.requests) == 3
 
 
+def test_each_request_moves_the_deadline_for_the_next_and_silence_still_ends_it() -> None:
+    fake = RadistFake(seed=3)
+    server = LoopbackServer(fake, limits=ServerLimits(read_timeout=0.5, keep_alive_timeout=5.0))
+    fake.serve_on(server)
+    server.start()
+    try:
+        with connect(server) as sock:
+            started = time.monotonic()
+            for _ in range(4):  # 0.3 s apart: past the first request's deadline, within each one's own
+                sock.sendall(head(fake, "Content-Length: 0\r\n"))
+                assert read_response(sock)[0] == 200
+                time.sleep(0.3)
+            assert time.monotonic() - started > 1.0
+            sock.sendall(b"POST / HTTP/1.1\r\n")  # half a head, then nothing: 408 once its own deadline passes
+            status, _, body = read_response(sock)
+            assert status == 408 and body["error"].startswith("Request not received in time")
+            assert sock.recv(10) == b""
+        with connect(server) as sock:
+            sock.sendall(head(fake, "Content-Length: 0\r\n"))
+            assert read_response(sock)[0] == 200
+            sock.settimeout(HANG)
+            assert sock.recv(10) == b""  # silence after an answer: closed after read_timeout, not keep_alive_timeout
+    finally:
+        server.stop()
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.response_started = False
+
+
+class _Written:
+    """A transport that records its writes."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def get_write_buffer_size(self) -> int:
+        return 7
+
+
+def test_an_answer_leaves_in_one_write_head_and_body_together() -> None:
+    from pytest_radist.doors.protocols import HeadWithBody
+
+    wire, protocol = _Written(), type("Protocol", (), {"cycle": None})()
+    transport = HeadWithBody(wire, protocol)  # type: ignore[arg-type]
+    transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # before any answer starts: at once
+    protocol.cycle = first = _Cycle()
+    first.response_started = True
+    transport.write(b"HEAD1")
+    assert wire.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]  # the head waits for its body
+    transport.write(b"body1")
+    transport.write(b"more")  # later slices of a large answer: as they come
+    protocol.cycle = second = _Cycle()
+    second.response_started = True
+    transport.write(b"HEAD2")
+    transport.write(b"")  # HEAD requests: an empty body
+    assert wire.writes[1:] == [b"HEAD1body1", b"more", b"HEAD2"]
+    assert transport.get_write_buffer_size() == 7  # the rest is the transport's own
+    protocol.cycle = third = _Cycle()
+    third.response_started = True
+    transport.write(b"HEAD3")
+    transport.close()  # a head is never lost to a close
+    assert wire.writes[-1] == b"HEAD3" and wire.closed
+
+
+def test_an_answer_is_one_segment_on_the_wire(served: tuple[RadistFake, LoopbackServer]) -> None:
+    fake, server = served
+    with connect(server) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(3):
+            sock.sendall(head(fake, "Content-Length: 0\r\n"))
+            time.sleep(0.05)  # the whole answer is there: one write, one segment
+            data = sock.recv(65536)
+            _, _, body = data.partition(b"\r\n\r\n")
+            assert data.startswith(b"HTTP/1.1 200") and json.loads(body)["callId"]
+
+
 def test_hundreds_of_idle_and_slow_clients_do_not_stop_normal_requests(served: tuple[RadistFake, LoopbackServer]) -> None:
     fake, server = served
     idle = [connect(server) for _ in range(300)]

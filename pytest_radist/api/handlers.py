@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Optional
 from urllib.parse import parse_qs
 
@@ -36,8 +37,14 @@ class Context:
     public_base_url: str
 
 
+@lru_cache(maxsize=256)
+def _parsed_query(query: str) -> dict[str, list[str]]:
+    """A query string's parameters (clients page with the same few queries: parsed once each)."""
+    return parse_qs(query, keep_blank_values=True)
+
+
 def _query_int(query: str, name: str, default: int, message: str) -> int:
-    values = parse_qs(query, keep_blank_values=True).get(name) if query else None
+    values = _parsed_query(query).get(name) if query else None
     if not values:
         return default
     text = values[0]

@@ -9,8 +9,9 @@ each parameter segment is then decoded exactly once, so an encoded ``/``
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Callable, Literal, NamedTuple, Optional
 from urllib.parse import unquote
 
 from . import handlers
@@ -70,19 +71,9 @@ def methods_of(key: KeyKind) -> list[str]:
     """The methods the routes of one kind of key take (for CORS)."""
     return sorted({route.method for route in ROUTES if route.key == key})
 
-# segment count -> [(route, ((index, static text) ...), ((index, param name) ...))]
-_Compiled = tuple[Route, tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]
-_BY_LENGTH: dict[int, list[_Compiled]] = {}
-for _route in ROUTES + SOCKET_ROUTES:
-    _statics = tuple((i, s) for i, s in enumerate(_route.segments) if not s.startswith("{"))
-    _params = tuple((i, s[1:-1]) for i, s in enumerate(_route.segments) if s.startswith("{"))
-    _BY_LENGTH.setdefault(len(_route.segments), []).append((_route, _statics, _params))
-
-
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """What the router found: the route (``None`` if no path matched) and
-    whether the method was allowed there."""
+    whether the method was allowed there. A tuple: every request makes one."""
 
     route: Optional[Route]
     params: dict[str, str]
@@ -96,29 +87,41 @@ class Match:
 NO_MATCH = Match(None, {}, False)
 
 
+def _compile(routes: tuple[Route, ...]) -> dict[int, list[tuple[re.Pattern[str], dict[str, Route], Route, tuple[str, ...]]]]:
+    """slash count -> one entry per path template: its pattern (each
+    parameter a non-empty segment), its routes by method, the first of them,
+    and its parameter names. No raw path matches two templates."""
+    by_template: dict[str, dict[str, Route]] = {}
+    for route in routes:
+        by_template.setdefault(route.template, {}).setdefault(route.method, route)
+    compiled: dict[int, list[tuple[re.Pattern[str], dict[str, Route], Route, tuple[str, ...]]]] = {}
+    for template, methods in by_template.items():
+        segments = template.split("/")
+        pattern = "/".join("([^/]+)" if s.startswith("{") else re.escape(s) for s in segments)
+        names = tuple(s[1:-1] for s in segments if s.startswith("{"))
+        compiled.setdefault(template.count("/"), []).append((re.compile(pattern), methods, next(iter(methods.values())), names))
+    return compiled
+
+
+_BY_SLASHES = _compile(ROUTES + SOCKET_ROUTES)
+
+
 def match(method: str, raw_path: str) -> Match:
     """Find the route for ``method`` and the raw (undecoded) ``raw_path``."""
-    segments = raw_path.split("/")
-    path_matched: Optional[Match] = None
-    for route, statics, params in _BY_LENGTH.get(len(segments), ()):
-        if any(segments[i] != text for i, text in statics):
+    for pattern, methods, first, names in _BY_SLASHES.get(raw_path.count("/"), ()):
+        found = pattern.fullmatch(raw_path)
+        if found is None:
             continue
-        if any(not segments[i] for i, _ in params):
-            continue
-        found = Match(route, {name: unquote(segments[i]) for i, name in params}, route.method == method)
-        if found.method_allowed:
-            return found
-        path_matched = path_matched or found
-    return path_matched or NO_MATCH
+        params = {name: unquote(value) if "%" in value else value for name, value in zip(names, found.groups())}
+        route = methods.get(method)
+        return Match(route, params, True) if route is not None else Match(first, params, False)
+    return NO_MATCH
 
 
 def allowed_methods(raw_path: str) -> list[str]:
     """The methods the routes of this path take (for a 405's ``Allow``)."""
-    segments = raw_path.split("/")
-    return sorted({
-        route.method for route, statics, params in _BY_LENGTH.get(len(segments), ())
-        if all(segments[i] == text for i, text in statics) and all(segments[i] for i, _ in params)
-    })
+    return sorted(next((methods for pattern, methods, _, _ in _BY_SLASHES.get(raw_path.count("/"), ())
+                        if pattern.fullmatch(raw_path)), {}))
 
 
 def closest_endpoints(method: str, raw_path: str, limit: int = 2) -> list[str]:

@@ -133,5 +133,12 @@ class BrowserPolicy:
         loopback names, the address it was started on, or an allowed host."""
         if not host:
             return True  # HTTP/1.0 without Host: not a browser
-        name = (urlsplit(f"//{host}").hostname or "").lower()
+        name = _host_name(host)
         return name in LOOPBACK_HOSTS or name == server_host.strip("[]").lower() or name in self.allowed_hosts
+
+
+@lru_cache(maxsize=256)
+def _host_name(host: str) -> str:
+    """The lowercase name of a ``Host`` header (clients send the same one
+    on every request: parsed once)."""
+    return (urlsplit(f"//{host}").hostname or "").lower()

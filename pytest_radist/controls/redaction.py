@@ -63,6 +63,14 @@ class Redactor:
             text = _SECRET_KEY.sub(lambda found: key_hint(found.group()) or "", text)
         return text
 
+    def _plainly_clean(self, query: str) -> bool:
+        """Whether a query has nothing to hide, seen without parsing it: no
+        escape that could spell a name, no password or ``publicKey`` name, no key."""
+        if "%" in query or "+" in query or SECRET_KEY_PREFIX in query:
+            return False
+        lowered = query.lower()
+        return "password" not in lowered and "publickey" not in lowered and not any(key in query for key in self.known)
+
     def json(self, value: Any) -> Any:
         """A JSON value with secrets redacted at any depth; the same object
         when there is nothing to hide (the journal keeps it as it is)."""
@@ -89,7 +97,7 @@ class Redactor:
     def query(self, query: str) -> str:
         """A query string with secret and known keys (a socket's
         ``publicKey`` included) and password parameters redacted."""
-        if not query:
+        if not query or self._plainly_clean(query):
             return query
         pairs = parse_qsl(query, keep_blank_values=True)
         redacted = [

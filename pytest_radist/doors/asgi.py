@@ -50,6 +50,8 @@ class ServedApp:
         self.connections: dict[Any, RadistHttpProtocol] = {}
         self.sockets: dict[Any, RadistWebSocketProtocol] = {}
         self.hub = SignalingHub()
+        #: Requests and socket upgrades received (``radist-fake`` reads it to notice it is idle).
+        self.received = 0
 
     def drop(self, scope: Scope) -> None:
         """Close the connection of this request without an answer."""
@@ -67,6 +69,7 @@ class RadistApp:
         self.default_host = default_host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.served.received += 1
         if self.served.stopping is not None and self.served.stopping.is_set():
             self.served.drop(scope)
         elif scope["type"] == "http":
@@ -106,7 +109,8 @@ class RadistApp:
                 await respond(send, guard[0], {"error": guard[1]})
                 return
         try:
-            request = api_request(scope, path, headers, body, host if host and host_allowed else self.default_host)
+            request = api_request(scope, path, headers, body, host if host and host_allowed else self.default_host,
+                                  keep_headers=fake.live)
             if fake.live:  # forwarding waits on the network: never on the server's loop
                 wanted, forwarded = await self._while_wanted(off_loop(fake.dispatch, request, "http"), receive)
                 if not wanted:

@@ -153,17 +153,16 @@ async def read_body(receive: Receive, limit: int) -> Union[bytes, Refusal, None]
             return b"".join(chunks)
 
 
-def api_request(scope: Scope, path: str, headers: dict[bytes, bytes], body: bytes, host: str) -> ApiRequest:
+def api_request(scope: Scope, path: str, headers: dict[bytes, bytes], body: bytes, host: str, *,
+                keep_headers: bool = True) -> ApiRequest:
+    """The request for :meth:`~..target.RadistTarget.dispatch`; only a
+    forwarder needs every header (``keep_headers``), the fake reads none."""
+    authorization = headers.get(b"authorization")
     return ApiRequest(
-        method=scope["method"].upper(),
-        path=path,
-        query=scope["query_string"].decode("latin-1"),
-        authorization=text_of(headers.get(b"authorization")),
-        body=parse_body(body),
-        base_url=f"http://{host}",
-        body_size=len(body),
-        raw_body=body,
-        headers=tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]),
+        method=scope["method"].upper(), path=path, query=scope["query_string"].decode("latin-1"),
+        authorization=None if authorization is None else authorization.decode("latin-1"),
+        body=parse_body(body), base_url=f"http://{host}", body_size=len(body), raw_body=body,
+        headers=tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]) if keep_headers else (),
     )
 
 

@@ -19,6 +19,7 @@ from typing import IO, Mapping, Optional, Sequence
 from ..command_line import OneLineParser, add_settings, read_settings
 from ..errors import InvalidValue
 from ..settings import SETTINGS
+from .collector import Collector
 from .limits import ServerLimits
 from .server import LoopbackServer, listens_everywhere
 
@@ -108,9 +109,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"RADIST_KEY={fake.project.secret_key}")
     print(f"RADIST_PUBLIC_KEY={fake.project.public_key}")
     print(f"RADIST_FAKE_SEED={fake.seed}")
+    collector = Collector(lambda: server.received)  # short pauses, however many calls the state holds
+    collector.start()
     print(READY_LINE, flush=True)
     while not stop.wait(0.5):
-        pass
+        collector.tick()
+    collector.stop()
     server.stop()
     print("radist-fake stopped.", flush=True)
     return 0

@@ -18,7 +18,7 @@ import asyncio
 import json
 import logging
 from http import HTTPStatus
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Optional, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -45,6 +45,53 @@ def error_response(status: int, message: str) -> bytes:
     return head.encode("ascii") + body
 
 
+class HeadWithBody:
+    """The transport as uvicorn's request cycle sees it: the head of an
+    answer waits for the first bytes of its body and goes out with them, in
+    one write. uvicorn writes each on its own: a system call and a packet
+    more per answer, the largest cost of a small one. Everything else is
+    the transport's own."""
+
+    __slots__ = ("transport", "_protocol", "_head", "_held_for")
+
+    def __init__(self, transport: asyncio.Transport, protocol: RadistHttpProtocol) -> None:
+        self.transport = transport
+        self._protocol = protocol
+        self._head: Optional[bytes] = None
+        self._held_for: Any = None  # the request cycle whose head was held
+
+    def write(self, data: bytes) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            self.transport.write(head + data)
+            return
+        cycle = self._protocol.cycle
+        if cycle is not None and cycle.response_started and self._held_for is not cycle:
+            self._held_for, self._head = cycle, data  # the head: uvicorn writes it first, alone
+            return
+        self.transport.write(data)
+
+    def flush(self) -> None:
+        head, self._head = self._head, None
+        if head is not None:
+            self.transport.write(head)
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def abort(self) -> None:
+        self._head = None
+        self.transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
 class RadistHttpProtocol(HttpToolsProtocol):
     """One client connection. :class:`~.server.LoopbackServer` makes a
     subclass per server that sets :attr:`limits` and :attr:`registry`."""
@@ -57,6 +104,7 @@ class RadistHttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.logger = LOGGER
         self._request_timer: Optional[asyncio.TimerHandle] = None
+        self._request_deadline: Optional[float] = None  # loop time
         #: Runs while the transport's write buffer is over its high-water mark.
         self._write_timer: Optional[asyncio.TimerHandle] = None
         self._waiting_since: Any = None
@@ -70,6 +118,7 @@ class RadistHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = cast(asyncio.Transport, HeadWithBody(transport, self))
         self.registry[self.client] = self
         self._await_request()
 
@@ -81,6 +130,9 @@ class RadistHttpProtocol(HttpToolsProtocol):
         """The connection is a signaling socket from now on: no HTTP timer,
         deadline or registry entry outlives the upgrade."""
         self._end_http_phase()
+        if isinstance(self.transport, HeadWithBody):  # the socket writes frames: nothing to hold
+            self.transport.flush()
+            self.transport = self.transport.transport
         super().handle_websocket_upgrade()
 
     def _end_http_phase(self) -> None:
@@ -155,18 +207,31 @@ class RadistHttpProtocol(HttpToolsProtocol):
         """Give the client ``read_timeout`` seconds to send its next request,
         head and body. uvicorn's keep-alive timer stops at the first byte, so
         a client that sends half a request would otherwise hold the socket
-        forever."""
-        self._cancel_request_timer()
+        forever. One timer serves the whole connection: a request only moves
+        its deadline, and the timer, when it fires early, waits on."""
         self._waiting_since = self.cycle
-        self._request_timer = self.loop.call_later(self.limits.read_timeout, self._request_timed_out)
+        self._request_deadline = self.loop.time() + self.limits.read_timeout
+        if self._request_timer is None:
+            self._request_timer = self.loop.call_at(self._request_deadline, self._request_timer_fired)
+
+    def _request_timer_fired(self) -> None:
+        self._request_timer = None
+        deadline = self._request_deadline
+        if deadline is None:
+            return
+        if self.loop.time() < deadline:  # a later request moved the deadline
+            self._request_timer = self.loop.call_at(deadline, self._request_timer_fired)
+        else:
+            self._request_timed_out()
 
     def _cancel_request_timer(self) -> None:
+        self._request_deadline = None
         if self._request_timer is not None:
             self._request_timer.cancel()
             self._request_timer = None
 
     def _request_timed_out(self) -> None:
-        self._request_timer = None
+        self._request_deadline = None
         if self.transport.is_closing():
             return
         message = E.REQUEST_TIMEOUT.format(limit=self.limits.read_timeout)

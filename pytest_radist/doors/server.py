@@ -76,6 +76,13 @@ class LoopbackServer:
         return self._thread is not None
 
     @property
+    def received(self) -> int:
+        """Requests and socket upgrades received since the server started
+        (it only grows while the server runs; ``0`` when it is stopped)."""
+        served = self._served
+        return 0 if served is None else served.received
+
+    @property
     def url(self) -> str:
         """``http://127.0.0.1:<port>``, starting the server on first use (a
         server on every interface is reached through loopback)."""

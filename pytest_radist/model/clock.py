@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -105,7 +106,13 @@ class Clock:
 
 def iso(epoch: float) -> str:
     """ISO 8601 UTC with millisecond precision and a ``Z`` suffix."""
-    millis = round(epoch * 1000)
-    seconds, ms = divmod(millis, 1000)
+    seconds, ms = divmod(round(epoch * 1000), 1000)
+    return f"{_iso_second(seconds)}.{ms:03d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _iso_second(seconds: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` of one second: a page of calls mostly shares
+    its seconds (a frozen clock, all of them), so each is formatted once."""
     t = time.gmtime(seconds)  # formatted by hand: strftime's %Y does not pad years below 1000
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{ms:03d}Z"
+    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
