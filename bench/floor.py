@@ -288,6 +288,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, nargs="+", help="calls in state (default 0 10000 100000; quick 0 10000)")
     parser.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
+    parser.add_argument("--compare", type=Path, default=HERE / "floor-baseline.json",
+                        help="rows of an earlier full run (--json): ratios more than 30 %% worse are called out")
     args = parser.parse_args()
     seconds = args.seconds or (1.0 if args.quick else 4.0)
     connection_counts = args.connections or ((32,) if args.quick else (1, 32, 128))
@@ -332,6 +334,27 @@ def main() -> None:
               f"  p99.9 {r['fake']['p999_ms']:.1f} ms  target < 20 ms  {verdict('< 20 ms', value=r['fake']['p999_ms'] * 1e3)}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
+    if args.compare.exists() and not args.quick:
+        print()
+        print(f"against {args.compare.name} (a full run on the development VM):")
+        for line in regressions(rows, json.loads(args.compare.read_text())):
+            print(line)
+
+
+def regressions(rows: list[dict[str, Any]], baseline: list[dict[str, Any]], tolerance: float = 0.30) -> list[str]:
+    """A line per ratio more than ``tolerance`` worse than the baseline's, or one saying none is."""
+    earlier = {row["row"]: row for row in baseline}
+    found = []
+    for row in rows:
+        before = earlier.get(row["row"])
+        if before is None:
+            continue
+        if row["throughput_ratio"] < before["throughput_ratio"] * (1 - tolerance):
+            found.append(f"  REGRESSION {row['row']}: throughput {row['throughput_ratio']:.2f}x the floor, "
+                         f"was {before['throughput_ratio']:.2f}x")
+        if row["p99_ratio"] > before["p99_ratio"] * (1 + tolerance):
+            found.append(f"  REGRESSION {row['row']}: p99 {row['p99_ratio']:.1f}x the floor's, was {before['p99_ratio']:.1f}x")
+    return found or [f"  no ratio is more than {tolerance:.0%} worse than the baseline's"]
 
 
 if __name__ == "__main__":

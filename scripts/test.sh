@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install pytest-radist from scratch into .venv (and Debian's chromium for the
-# browser tests), type-check it, build and check the release artefacts and
-# the docs site, smoke-run the benchmark and the soak, run the compatibility
+# browser tests, wrk for the floor benchmark), type-check it, build and check
+# the release artefacts and the docs site, smoke-run the benchmarks (the fake's
+# own rows, the fake next to its floor) and the soak, run the compatibility
 # matrix's lowest versions, then the whole suite: SDK 0.7.0 and 0.6.0, in
 # process and over HTTP, real sockets and real browsers, the docs' code
 # blocks, two workers, random order (pytest-randomly), branch coverage of
@@ -25,12 +26,16 @@ step() {  # step NAME COMMAND...: run it into .test-logs/NAME.log
 }
 
 # The browser tests drive Debian's Chromium through Playwright (no browser
-# download): install it when it is missing.
-if [ ! -x /usr/bin/chromium ]; then
+# download), and the floor benchmark's smoke drives the servers with wrk:
+# install them when they are missing.
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v wrk > /dev/null || missing="$missing wrk"
+if [ -n "$missing" ]; then
     as_root=""
     [ "$(id -u)" = 0 ] || as_root="sudo"
     step apt-update $as_root apt-get update -qq
-    step apt-chromium env DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq chromium
+    step apt-install env DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq $missing
 fi
 
 step venv python3 -m venv .venv
@@ -56,9 +61,11 @@ rm -rf "$site"
 echo "docs site: builds with --strict"
 
 step bench .venv/bin/python bench/bench.py --quick
+# the fake next to a static ASGI app on its own server (uvicorn + httptools), driven by wrk: the ratio to the floor
+step floor .venv/bin/python bench/floor.py --quick
 # the soak's smoke: sockets held past twice every server timeout, beside REST load and clients that stop reading
 step soak .venv/bin/python bench/soak.py --quick
-for run in bench soak; do
+for run in bench floor soak; do
     echo "$run smoke: $(grep -c 'meets target' "$logs/$run.log" || true) rows meet their target," \
          "$(grep -c 'MISSES target' "$logs/$run.log" || true) miss it (a shared, noisy machine: the full runs decide)," \
          "$(grep -c ' report$' "$logs/$run.log" || true) are reported only; see $logs/$run.log"
