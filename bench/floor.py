@@ -212,6 +212,113 @@ class Server:
         return dict(json.loads(said)) if said.strip() else {}
 
 
+# -- in process: the same servers without the kernel ------------------------------------------------------------------
+
+class Wire:
+    """A transport that keeps what is written: the protocol as a socket drives it, without the socket."""
+
+    def __init__(self) -> None:
+        self.written = 0
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        self.written += 1
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    abort = close
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def pause_reading(self) -> None:
+        pass
+
+    resume_reading = pause_reading
+
+    def set_protocol(self, protocol: Any) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+
+def per_request_in_process(repeat: int, rounds: int) -> tuple[float, float, float]:
+    """Seconds per ``create_call`` through each server's own HTTP protocol
+    (parser, application, answer) with no socket, alternating rounds; and the
+    fake's dispatch alone (routing, auth, model, journal)."""
+    import asyncio
+    import statistics
+
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    from pytest_radist import LoopbackServer, RadistFake
+    from pytest_radist.api.app import ApiRequest
+    from pytest_radist.doors.cli import DEFAULT_JOURNAL_LIMIT
+
+    async def run() -> tuple[float, float, float]:
+        fake = RadistFake(seed=1, journal_limit=DEFAULT_JOURNAL_LIMIT)
+        server = LoopbackServer(fake, host="127.0.0.1", port=8000)
+        ours, served = server._build()  # the server radist-fake runs, not started: its protocol is driven by hand
+        served.target, served.stopping = fake, asyncio.Event()
+        project = fake.project
+        raw = (f"POST /api/v1/projects/{project.id}/calls HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
+               f"Authorization: Bearer {project.secret_key}\r\nContent-Length: 0\r\n\r\n").encode()
+        answer = json.dumps({"callId": "cd447e35-b8b6-48fe-842e-3d437204e52d", "callTokens": ["ct_" + "a" * 32, "ct_" + "b" * 32],
+                             "accessControl": "private"}).encode()
+
+        async def static(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            while (await receive()).get("more_body"):
+                pass
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]})
+            await send({"type": "http.response.body", "body": answer})
+
+        floor = uvicorn.Config(static, http="httptools", loop="asyncio", lifespan="off", interface="asgi3", log_config=None,
+                               access_log=False, proxy_headers=False, server_header=False, date_header=False)
+        floor.load()
+        ours.config.load()
+
+        def connection(config: Any) -> tuple[Any, Wire]:
+            wire = Wire()
+            protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={})
+            protocol.connection_made(wire)
+            return protocol, wire
+
+        async def timed(config: Any) -> float:
+            protocol, wire = connection(config)
+            started = time.perf_counter()
+            for n in range(1, repeat + 1):
+                protocol.data_received(raw)
+                while wire.written < n:  # an ASGI task answers on a later turn of the loop
+                    await asyncio.sleep(0)
+            elapsed = (time.perf_counter() - started) / repeat
+            protocol.connection_lost(None)
+            return elapsed
+
+        request = ApiRequest("POST", f"/api/v1/projects/{project.id}/calls", "", f"Bearer {project.secret_key}")
+
+        def dispatched() -> float:
+            started = time.perf_counter()
+            for _ in range(repeat):
+                fake.dispatch(request, door="http")
+            return (time.perf_counter() - started) / repeat
+
+        fakes, floors, dispatches = [], [], []
+        for _ in range(rounds):
+            fakes.append(await timed(ours.config))
+            floors.append(await timed(floor))
+            dispatches.append(dispatched())
+        return statistics.median(fakes), statistics.median(floors), statistics.median(dispatches)
+
+    return asyncio.run(run())
+
+
 # -- the load ------------------------------------------------------------------------------------------------------
 
 def drive(port: int, request: tuple[str, str, str], connections: int, seconds: float) -> dict[str, Any]:

@@ -273,6 +273,40 @@ def test_an_answer_is_one_segment_on_the_wire(served: tuple[RadistFake, Loopback
             assert data.startswith(b"HTTP/1.1 200") and json.loads(body)["callId"]
 
 
+@pytest.mark.parametrize("slow_first", [False, True], ids=["plain", "the first delayed by a fault"])
+def test_pipelined_requests_are_answered_in_order(served: tuple[RadistFake, LoopbackServer], slow_first: bool) -> None:
+    fake, server = served
+    if slow_first:  # the first takes the ASGI path and waits: the others queue behind it
+        fake.fail("create_call", latency=0.2, times=1)
+    listing = head(fake, "Content-Length: 0\r\n", method="GET", path=calls_path(fake) + "?limit=5")
+    body = json.dumps({"accessControl": "public"}).encode()
+    with connect(server) as sock:
+        sock.sendall(head(fake, "Content-Length: 0\r\n") + head(fake, f"Content-Length: {len(body)}\r\n") + body + listing)
+        with sock.makefile("rb") as stream:  # the answers may come in one segment: read them one by one
+            answers = []
+            for _ in range(3):
+                lines = iter(stream.readline, b"\r\n")
+                status = int(next(lines).split()[1])
+                length = next(int(line.split(b":")[1]) for line in lines if line.lower().startswith(b"content-length"))
+                for _ in lines:  # the rest of the head
+                    pass
+                answers.append((status, json.loads(stream.read(length))))
+    assert [status for status, _ in answers] == [200, 200, 200]
+    first, second, listed = (answer for _, answer in answers)
+    assert first["accessControl"] == "private" and second["accessControl"] == "public"
+    assert [c["callId"] for c in listed["calls"]] == [second["callId"], first["callId"]]
+    assert [r.endpoint for r in fake.requests] == ["create_call", "create_call", "list_calls"]
+
+
+def test_a_body_too_large_to_wait_for_takes_the_full_path(served: tuple[RadistFake, LoopbackServer]) -> None:
+    fake, server = served
+    body = json.dumps({"accessControl": "public", "note": "x" * 100_000}).encode()  # over uvicorn's 64 KiB high-water mark
+    with connect(server) as sock:
+        sock.sendall(head(fake, f"Content-Length: {len(body)}\r\n") + body)
+        status, _, answer = read_response(sock)
+    assert status == 200 and answer["accessControl"] == "public"
+
+
 def test_hundreds_of_idle_and_slow_clients_do_not_stop_normal_requests(served: tuple[RadistFake, LoopbackServer]) -> None:
     fake, server = served
     idle = [connect(server) for _ in range(300)]

@@ -15,25 +15,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any, Awaitable, Optional, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, TypeVar, Union, cast
 
 from .. import errors as E
 from ..api import routes
-from ..api.app import NO_BODY, ApiRequest
+from ..api.app import NO_BODY, ApiRequest, Outcome
 from ..controls.browser import is_preflight
 from ..controls.control_plane import PREFIX as CONTROL_PREFIX
-from .asgi_io import (Receive, Scope, Send, api_request, audience_of, guard_control, headers_of, off_loop, path_of,
-                      read_body, refuse_early, refuse_socket, respond, text_of)
+from .asgi_io import (Receive, Scope, Send, api_request, audience_of, encode_answer, guard_control, headers_of, off_loop,
+                      path_of, read_body, refuse_early, refuse_socket, respond, text_of)
 from .limits import ServerLimits
 from .signaling import SignalingHub, SocketPeer
 
 if TYPE_CHECKING:
-    from ..api.app import Outcome
     from .contract import RelayTarget, Served, SignalingTarget
     from .protocols import RadistHttpProtocol
     from .socket_protocol import RadistWebSocketProtocol
 
 _T = TypeVar("_T")
+#: An ASGI application.
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class ServedApp:
@@ -108,32 +109,82 @@ class RadistApp:
             if guard is not None:
                 await respond(send, guard[0], {"error": guard[1]})
                 return
-        try:
-            request = api_request(scope, path, headers, body, host if host and host_allowed else self.default_host,
-                                  keep_headers=fake.live)
-            if fake.live:  # forwarding waits on the network: never on the server's loop
+        request = api_request(scope, path, headers, body, host if host and host_allowed else self.default_host,
+                              keep_headers=fake.live)
+        if fake.live:  # forwarding waits on the network: never on the server's loop
+            try:
                 wanted, forwarded = await self._while_wanted(off_loop(fake.dispatch, request, "http"), receive)
+            except Exception as exc:  # a bug of the forwarder; never a bare traceback page
+                outcome = self._bug(fake, exc)
+            else:
                 if not wanted:
                     self.served.drop(scope)  # the client left, or the server stops
                     return
                 outcome = cast("Outcome", forwarded)
-            else:
-                outcome = fake.dispatch(request, door="http")
+        else:
+            outcome = self._dispatch(fake, request)
+        await self._deliver(scope, receive, send, fake, outcome, origin, path)
+
+    def answer_at_once(self, scope: Scope, body: bytes, keep_alive: bool) -> Union[bytes, ASGIApp, None]:
+        """For the protocol's direct path (:mod:`.protocols`): a plain
+        request (no ``Origin``, not the control plane, a fake that is not
+        live) dispatched at once, and its whole answer as bytes to write;
+        or, when a fault delays or drops it, the ASGI application that
+        delivers it; ``None`` if only the full ASGI path may answer it (it
+        was not dispatched)."""
+        served = self.served
+        fake = served.target
+        if fake is None or fake.live or (served.stopping is not None and served.stopping.is_set()):
+            return None
+        headers = headers_of(scope)
+        path = path_of(scope)
+        if b"origin" in headers or path.startswith(CONTROL_PREFIX) or refuse_early(scope, headers, served.limits) is not None:
+            return None
+        served.received += 1
+        host = text_of(headers.get(b"host"))
+        host = host if host and fake.browser.host_allowed(host, served.host) else self.default_host
+        outcome = self._dispatch(fake, api_request(scope, path, headers, body, host, keep_headers=False))
+        if outcome.delay or outcome.drop:
+            async def deliver(scope: Scope, receive: Receive, send: Send) -> None:
+                await receive()  # the body, read already: receive() now answers only a disconnect
+                await self._deliver(scope, receive, send, fake, outcome, None, path)
+
+            return deliver
+        return encode_answer(outcome.status, outcome.body, raw=outcome.raw, extra=self._extra(fake, scope["method"], path, None, outcome),
+                             close=not keep_alive)
+
+    def _dispatch(self, fake: Served, request: ApiRequest) -> Outcome:
+        try:
+            return fake.dispatch(request, door="http")
         except Exception as exc:  # a bug of the fake; never a bare traceback page
-            message = f"internal error in the HTTP front door: {type(exc).__name__}: {exc}"
-            fake.report_problem(message)
-            await respond(send, 500, {"error": f"pytest-radist fake: {message}"})
-            return
+            return self._bug(fake, exc)
+
+    @staticmethod
+    def _bug(fake: Served, exc: Exception) -> Outcome:
+        message = f"internal error in the HTTP front door: {type(exc).__name__}: {exc}"
+        fake.report_problem(message)
+        return Outcome(500, {"error": f"pytest-radist fake: {message}"})
+
+    async def _deliver(self, scope: Scope, receive: Receive, send: Send, fake: Served, outcome: Outcome,
+                       origin: Optional[str], path: str) -> None:
+        """Send a dispatched request's answer: after a fault's latency, or not at all (``drop``)."""
         if outcome.delay and not await self._pause(outcome.delay, receive):
             self.served.drop(scope)  # the client left, or the server stops
             return
         if outcome.drop:
             self.served.drop(scope)
             return
-        audience = None if fake.live else audience_of(scope["method"], path)  # live: the service's own CORS, as sent
-        extra = policy.cors_headers(origin, audience) if audience is not None else []
-        extra += [(name.lower().encode(), value.encode("latin-1")) for name, value in outcome.headers.items()]
-        await respond(send, outcome.status, outcome.body, raw=outcome.raw, extra=extra)
+        await respond(send, outcome.status, outcome.body, raw=outcome.raw, extra=self._extra(fake, scope["method"], path, origin, outcome))
+
+    @staticmethod
+    def _extra(fake: Served, method: str, path: str, origin: Optional[str], outcome: Outcome) -> list[tuple[bytes, bytes]]:
+        """An answer's headers beyond its type and length: CORS (live: the
+        service's own, as sent), and the outcome's own."""
+        audience = None if fake.live else audience_of(method, path)
+        extra = fake.browser.cors_headers(origin, audience) if audience is not None else []
+        if outcome.headers:
+            extra += [(name.lower().encode(), value.encode("latin-1")) for name, value in outcome.headers.items()]
+        return extra
 
     async def _preflight(self, send: Send, fake: Served, path: str, origin: str, method: str) -> None:
         """A CORS preflight: answered here, never journaled (radist-api.md 6.5)."""

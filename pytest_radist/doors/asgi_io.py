@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from functools import lru_cache
+from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Optional, Union
 from urllib.parse import urlsplit
 
@@ -166,17 +168,21 @@ def api_request(scope: Scope, path: str, headers: dict[bytes, bytes], body: byte
     )
 
 
-async def respond(
-    send: Send, status: int, body: Optional[dict[str, Any]], *, raw: Optional[bytes] = None, close: bool = False,
-    extra: Optional[list[tuple[bytes, bytes]]] = None,
-) -> None:
-    payload = raw if raw is not None else json.dumps(body).encode()
+def _head(status: int, payload: bytes, extra: Optional[list[tuple[bytes, bytes]]], close: bool) -> list[tuple[bytes, bytes]]:
     extra = extra or []
     content_type = [] if any(name == b"content-type" for name, _ in extra) else [_JSON]  # the dashboard is HTML
     headers = content_type + [(b"content-length", str(len(payload)).encode())] + extra
     if close:  # the body may be unread: do not parse what follows as a request
         headers.append(_CLOSE)
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    return headers
+
+
+async def respond(
+    send: Send, status: int, body: Optional[dict[str, Any]], *, raw: Optional[bytes] = None, close: bool = False,
+    extra: Optional[list[tuple[bytes, bytes]]] = None,
+) -> None:
+    payload = raw if raw is not None else json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status, "headers": _head(status, payload, extra, close)})
     # in slices, so that the write buffer's high-water mark holds: uvicorn
     # waits for a slow client to drain before each one, and a client that
     # never reads is closed after ServerLimits.write_timeout
@@ -184,3 +190,24 @@ async def respond(
     for start in range(0, last, _SLICE):
         await send({"type": "http.response.body", "body": payload[start:start + _SLICE], "more_body": True})
     await send({"type": "http.response.body", "body": payload[last:]})
+
+
+def encode_answer(status: int, body: Optional[dict[str, Any]], *, raw: Optional[bytes] = None, close: bool = False,
+                  extra: Optional[list[tuple[bytes, bytes]]] = None) -> bytes:
+    """The bytes :func:`respond` has uvicorn write, for the direct path: a
+    REST answer is small (a page of calls at most), written at once."""
+    payload = raw if raw is not None else json.dumps(body).encode()
+    head = [_status_line(status)]
+    for name, value in _head(status, payload, extra, close):
+        head += [name, b": ", value, b"\r\n"]
+    head += [b"\r\n", payload]
+    return b"".join(head)
+
+
+@lru_cache(maxsize=None)
+def _status_line(status: int) -> bytes:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:  # a status no standard names (a fault may answer any)
+        phrase = ""
+    return f"HTTP/1.1 {status} {phrase}\r\n".encode()

@@ -18,9 +18,11 @@ import asyncio
 import json
 import logging
 from http import HTTPStatus
-from typing import Any, ClassVar, Optional, cast
+from typing import Any, ClassVar, Optional, Protocol, cast
+from urllib.parse import unquote
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from .. import errors as E
 from .limits import ServerLimits
@@ -92,6 +94,28 @@ class HeadWithBody:
         return getattr(self.transport, name)
 
 
+#: The largest request body the direct path waits for: uvicorn's high-water
+#: mark, above which it stops reading until the application reads.
+DIRECT_BODY_LIMIT = 65536
+
+
+class DirectAnswers(Protocol):
+    """What answers the direct path (:class:`~.asgi.RadistApp`)."""
+
+    def answer_at_once(self, scope: dict[str, Any], body: bytes, keep_alive: bool) -> Any: ...
+
+
+class DirectRequest:
+    """A plain request on its way to the direct path: its scope, and its body as it arrives."""
+
+    __slots__ = ("scope", "body", "keep_alive")
+
+    def __init__(self, scope: Any, keep_alive: bool) -> None:
+        self.scope = scope
+        self.body = b""
+        self.keep_alive = keep_alive
+
+
 class RadistHttpProtocol(HttpToolsProtocol):
     """One client connection. :class:`~.server.LoopbackServer` makes a
     subclass per server that sets :attr:`limits` and :attr:`registry`."""
@@ -99,6 +123,8 @@ class RadistHttpProtocol(HttpToolsProtocol):
     limits: ClassVar[ServerLimits] = ServerLimits()
     #: Open connections by client address, so the app can drop one (a fault).
     registry: ClassVar[dict[Any, RadistHttpProtocol]] = {}
+    #: Answers plain requests without an ASGI task (``None``: every request takes the ASGI path).
+    direct: ClassVar[Optional[DirectAnswers]] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,11 +139,14 @@ class RadistHttpProtocol(HttpToolsProtocol):
         self._in_head = False  # between the first byte of a request and its blank line
         #: Why a parser callback stopped the parse (answered by send_400_response).
         self._refusal: Optional[tuple[int, str]] = None
+        #: A plain request whose body is still arriving (the direct path).
+        self._pending: Optional[DirectRequest] = None
 
     # -- lifecycle -----------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._wire = transport  # the direct path writes whole answers: nothing to hold
         self.transport = cast(asyncio.Transport, HeadWithBody(transport, self))
         self.registry[self.client] = self
         self._await_request()
@@ -180,7 +209,82 @@ class RadistHttpProtocol(HttpToolsProtocol):
             self._refusal = (431, E.HEADERS_TOO_LARGE)
         if self._refusal is not None:
             raise ValueError(self._refusal[1])  # stops the parse: see send_400_response
+        if self.direct is not None and self._plain():
+            self._pending = self._direct_request()
+            return
         super().on_headers_complete()
+
+    # -- the direct path: a plain request answered without an ASGI task --------
+
+    def _plain(self) -> bool:
+        """Whether the request may take the direct path: nothing in flight on
+        this connection, no upgrade, no 100-continue, not HEAD, no
+        ``Origin``, and a body of a known length the parser will hand over
+        whole (above uvicorn's high-water mark it stops reading until the
+        application reads)."""
+        cycle = self.cycle
+        if (cycle is not None and not cycle.response_complete) or self.expect_100_continue or self.parser.should_upgrade():
+            return False
+        if self.parser.get_method() == b"HEAD":
+            return False
+        for name, value in self.headers:
+            if name == b"content-length":
+                if len(value) > 5 or int(value) > DIRECT_BODY_LIMIT:  # the parser checked it is digits
+                    return False
+            elif name == b"transfer-encoding" or name == b"origin":
+                return False
+        return True
+
+    def _direct_request(self) -> DirectRequest:
+        """What uvicorn's own ``on_headers_complete`` puts in the scope."""
+        scope = self.scope
+        http_version = self.parser.get_http_version()
+        scope["method"] = self.parser.get_method().decode("ascii")
+        if http_version != "1.1":
+            scope["http_version"] = http_version
+        url = httptools.parse_url(self.url)
+        scope["raw_path"] = url.path
+        path = url.path.decode("ascii")
+        scope["path"] = unquote(path) if "%" in path else path
+        scope["query_string"] = url.query or b""
+        return DirectRequest(scope, http_version != "1.0" and self.parser.should_keep_alive())
+
+    def on_body(self, body: bytes) -> None:
+        pending = self._pending
+        if pending is None:
+            super().on_body(body)
+        else:
+            pending.body += body
+
+    def on_message_complete(self) -> None:
+        pending = self._pending
+        if pending is None:
+            super().on_message_complete()
+            return
+        self._pending = None
+        assert self.direct is not None  # it made the request pending
+        answer = self.direct.answer_at_once(pending.scope, pending.body, pending.keep_alive)
+        if isinstance(answer, bytes):
+            self._wire.write(answer)
+            if not pending.keep_alive:
+                self.transport.close()
+            self.on_response_complete()
+        else:  # a fault delays or drops it, or only the full path answers it: a task, as uvicorn starts one
+            self._run_asgi(pending, self.app if answer is None else answer)
+
+    def _run_asgi(self, pending: DirectRequest, app: Any) -> None:
+        cycle = RequestResponseCycle(
+            scope=pending.scope, transport=self.transport, flow=self.flow, logger=self.logger,
+            access_logger=self.access_logger, access_log=self.access_log,
+            default_headers=self.server_state.default_headers, message_event=asyncio.Event(),
+            expect_100_continue=False, keep_alive=pending.keep_alive, on_response=self.on_response_complete,
+        )
+        cycle.body, cycle.more_body = bytearray(pending.body), False
+        cycle.message_event.set()  # the whole body is there for the application's first receive()
+        self.cycle = cycle
+        task = self.loop.create_task(cycle.run_asgi(app))
+        task.add_done_callback(self.tasks.discard)
+        self.tasks.add(task)
 
     # -- clients that do not read ---------------------------------------------
 
@@ -235,6 +339,9 @@ class RadistHttpProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         message = E.REQUEST_TIMEOUT.format(limit=self.limits.read_timeout)
+        if self._pending is not None:  # the body of a plain request is late
+            self.answer_and_close(408, message)
+            return
         cycle = self.cycle
         if cycle is self._waiting_since:  # no complete request head yet
             if self._in_head:

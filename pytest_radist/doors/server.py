@@ -122,7 +122,8 @@ class LoopbackServer:
         from .protocols import RadistHttpProtocol
 
         served = ServedApp(self.limits, self.host)
-        http = type("LoopbackProtocol", (RadistHttpProtocol,), {"limits": self.limits, "registry": served.connections})
+        app = RadistApp(served, f"{self.host}:{self.port}")
+        http = type("LoopbackProtocol", (RadistHttpProtocol,), {"limits": self.limits, "registry": served.connections, "direct": app})
         socket_protocols: list[type] = []
 
         def ws(**kwargs: Any) -> Any:
@@ -134,7 +135,7 @@ class LoopbackServer:
             return socket_protocols[0](**kwargs)
 
         config = uvicorn.Config(
-            RadistApp(served, f"{self.host}:{self.port}"),
+            app,
             http=http, ws=ws,  # type: ignore[arg-type]  # uvicorn only calls it: a factory works
             ws_max_size=SOCKET_MAX_FRAME, ws_ping_interval=None, ws_ping_timeout=None,
             lifespan="off", interface="asgi3",
