@@ -401,6 +401,12 @@ def main() -> None:
     seconds = args.seconds or (1.0 if args.quick else 4.0)
     connection_counts = args.connections or ((32,) if args.quick else (1, 32, 128))
     states = args.calls or ((0, 10_000) if args.quick else (0, 10_000, 100_000))
+    ours, theirs, dispatch = per_request_in_process(500 if args.quick else 3000, 3 if args.quick else 7)
+    print("in process, no sockets: create_call through each server's own protocol, parser to answer")
+    print(f"  the fake {ours * 1e6:.1f} us, the floor {theirs * 1e6:.1f} us per request: {theirs / ours:.2f}x the floor's throughput")
+    print(f"  the fake's dispatch alone (routing, auth, model, journal) {dispatch * 1e6:.1f} us  target < 10 us  "
+          f"{verdict('< 10 us', value=dispatch * 1e6)}")
+    print()
     generator = "wrk" if shutil.which("wrk") else "bench/load.py (install wrk for figures near the floor)"
     print(f"the fake next to its floor ({'quick' if args.quick else 'full'}), {seconds:g} s each, load: {generator}")
     print(f"{'what':<44} {'fake: rate, p50, p99, p99.9':>36} | {'floor (static ASGI, same server)':>41} | {'':>21} | ratio")

@@ -211,6 +211,28 @@ def test_each_request_moves_the_deadline_for_the_next_and_silence_still_ends_it(
         server.stop()
 
 
+def test_keep_alive_closes_an_idle_connection_and_a_request_begun_gets_its_read_timeout() -> None:
+    fake = RadistFake(seed=3)
+    server = LoopbackServer(fake, limits=ServerLimits(read_timeout=1.0, keep_alive_timeout=0.3))
+    fake.serve_on(server)
+    server.start()
+    try:
+        with connect(server) as sock:
+            sock.sendall(head(fake, "Content-Length: 0\r\n"))
+            assert read_response(sock)[0] == 200
+            sock.settimeout(0.9)  # closed by keep-alive, before the read timeout
+            assert sock.recv(10) == b""
+        with connect(server) as sock:
+            sock.sendall(head(fake, "Content-Length: 0\r\n"))
+            assert read_response(sock)[0] == 200
+            time.sleep(0.1)
+            sock.sendall(b"POST / HTTP/1.1\r\n")  # a request begins: keep-alive no longer applies
+            status, _, body = read_response(sock)
+            assert status == 408 and body["error"] == "Request not received in time: send the whole request within 1.0 seconds."
+    finally:
+        server.stop()
+
+
 class _Cycle:
     def __init__(self) -> None:
         self.response_started = False

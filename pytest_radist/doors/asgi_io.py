@@ -83,8 +83,9 @@ def path_of(scope: Scope) -> str:
     return target
 
 
+@lru_cache(maxsize=1024)
 def audience_of(method: str, path: str) -> Optional[Audience]:
-    """Whose rules a browser request falls under, if any."""
+    """Whose rules a browser request falls under, if any (clients repeat their paths: each is matched once)."""
     if path.startswith(CONTROL_PREFIX):
         return "control"
     route = routes.match(method, path).route

@@ -131,6 +131,7 @@ class RadistHttpProtocol(HttpToolsProtocol):
         self.logger = LOGGER
         self._request_timer: Optional[asyncio.TimerHandle] = None
         self._request_deadline: Optional[float] = None  # loop time
+        self._idle_since: Optional[float] = None  # loop time of the last answer, while no request has begun
         #: Runs while the transport's write buffer is over its high-water mark.
         self._write_timer: Optional[asyncio.TimerHandle] = None
         self._waiting_since: Any = None
@@ -173,9 +174,18 @@ class RadistHttpProtocol(HttpToolsProtocol):
             del self.registry[self.client]
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():
-            self._await_request()
+        if self.pipeline:  # a queued request starts now: uvicorn's own way
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._await_request()
+            return
+        # uvicorn's, less its keep-alive timer (one per answer): the connection's one timer keeps that deadline too
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._unset_keepalive_if_required()
+        self.flow.resume_reading()
+        self._await_request(idle=True)
 
     # -- a bound on request heads ----------------------------------------------
 
@@ -194,6 +204,9 @@ class RadistHttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
+        if self._request_deadline is not None and self._idle_since is not None:  # a request began: its own deadline
+            self._request_deadline = self._idle_since + self.limits.read_timeout
+            self._idle_since = None
 
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes = False, 0
@@ -307,15 +320,28 @@ class RadistHttpProtocol(HttpToolsProtocol):
 
     # -- a deadline for each request ------------------------------------------
 
-    def _await_request(self) -> None:
+    def _await_request(self, idle: bool = False) -> None:
         """Give the client ``read_timeout`` seconds to send its next request,
         head and body. uvicorn's keep-alive timer stops at the first byte, so
         a client that sends half a request would otherwise hold the socket
-        forever. One timer serves the whole connection: a request only moves
-        its deadline, and the timer, when it fires early, waits on."""
+        forever. After an answer (``idle``) the connection is idle: it is
+        closed after ``keep_alive_timeout`` unless a request begins. One timer
+        serves the whole connection: a request only moves its deadline, and
+        the timer, when it fires early, waits on."""
         self._waiting_since = self.cycle
-        self._request_deadline = self.loop.time() + self.limits.read_timeout
-        if self._request_timer is None:
+        now = self.loop.time()
+        limits = self.limits
+        if idle:
+            self._idle_since = now
+            self._request_deadline = now + min(limits.read_timeout, limits.keep_alive_timeout)
+        else:
+            self._idle_since = None
+            self._request_deadline = now + limits.read_timeout
+        timer = self._request_timer
+        if timer is not None and timer.when() > self._request_deadline:  # an idle deadline comes sooner
+            timer.cancel()
+            timer = None
+        if timer is None:
             self._request_timer = self.loop.call_at(self._request_deadline, self._request_timer_fired)
 
     def _request_timer_fired(self) -> None:
