@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
@@ -33,14 +34,22 @@ SHORT = ServerLimits(read_timeout=0.5, keep_alive_timeout=0.5)
 HANG = 5.0
 
 
-@pytest.fixture
-def served() -> Iterator[tuple[RadistFake, LoopbackServer]]:
+@contextmanager
+def serving(limits: ServerLimits) -> Iterator[tuple[RadistFake, LoopbackServer]]:
     fake = RadistFake(seed=3)
-    server = LoopbackServer(fake, limits=SHORT)
+    server = LoopbackServer(fake, limits=limits)
     fake.serve_on(server)
     server.start()
-    yield fake, server
-    server.stop()
+    try:
+        yield fake, server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[RadistFake, LoopbackServer]]:
+    with serving(SHORT) as both:
+        yield both
 
 
 def connect(server: LoopbackServer) -> socket.socket:
@@ -186,11 +195,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(served: tuple[RadistF
 
 
 def test_each_request_moves_the_deadline_for_the_next_and_silence_still_ends_it() -> None:
-    fake = RadistFake(seed=3)
-    server = LoopbackServer(fake, limits=ServerLimits(read_timeout=0.5, keep_alive_timeout=5.0))
-    fake.serve_on(server)
-    server.start()
-    try:
+    with serving(ServerLimits(read_timeout=0.5, keep_alive_timeout=5.0)) as (fake, server):
         with connect(server) as sock:
             started = time.monotonic()
             for _ in range(4):  # 0.3 s apart: past the first request's deadline, within each one's own
@@ -207,16 +212,10 @@ def test_each_request_moves_the_deadline_for_the_next_and_silence_still_ends_it(
             assert read_response(sock)[0] == 200
             sock.settimeout(HANG)
             assert sock.recv(10) == b""  # silence after an answer: closed after read_timeout, not keep_alive_timeout
-    finally:
-        server.stop()
 
 
 def test_keep_alive_closes_an_idle_connection_and_a_request_begun_gets_its_read_timeout() -> None:
-    fake = RadistFake(seed=3)
-    server = LoopbackServer(fake, limits=ServerLimits(read_timeout=1.0, keep_alive_timeout=0.3))
-    fake.serve_on(server)
-    server.start()
-    try:
+    with serving(ServerLimits(read_timeout=1.0, keep_alive_timeout=0.3)) as (fake, server):
         with connect(server) as sock:
             sock.sendall(head(fake, "Content-Length: 0\r\n"))
             assert read_response(sock)[0] == 200
@@ -229,8 +228,6 @@ def test_keep_alive_closes_an_idle_connection_and_a_request_begun_gets_its_read_
             sock.sendall(b"POST / HTTP/1.1\r\n")  # a request begins: keep-alive no longer applies
             status, _, body = read_response(sock)
             assert status == 408 and body["error"] == "Request not received in time: send the whole request within 1.0 seconds."
-    finally:
-        server.stop()
 
 
 class _Cycle:
