@@ -22,7 +22,7 @@ from typing import Any, Optional
 import pytest
 
 from pytest_radist import LoopbackServer, RadistFake
-from pytest_radist.api.app import ApiRequest
+from pytest_radist.api.app import ApiRequest, Outcome
 from pytest_radist.controls.journal import OmittedBody
 from pytest_radist.doors.limits import ServerLimits
 
@@ -315,6 +315,16 @@ def test_pipelined_requests_are_answered_in_order(served: tuple[RadistFake, Loop
     assert first["accessControl"] == "private" and second["accessControl"] == "public"
     assert [c["callId"] for c in listed["calls"]] == [second["callId"], first["callId"]]
     assert [r.endpoint for r in fake.requests] == ["create_call", "create_call", "list_calls"]
+
+
+def test_an_answer_that_is_not_json_is_a_500_and_a_problem_on_the_direct_path(served: tuple[RadistFake, LoopbackServer]) -> None:
+    fake, server = served
+    fake.dispatch = lambda request, door: Outcome(200, {"callId": object()})  # type: ignore[method-assign]
+    with connect(server) as sock:
+        sock.sendall(head(fake, "Content-Length: 0\r\n"))
+        status, _, body = read_response(sock)
+    assert status == 500 and "TypeError" in body["error"]
+    assert any("TypeError" in problem for problem in fake.problems)
 
 
 def test_a_body_too_large_to_wait_for_takes_the_full_path(served: tuple[RadistFake, LoopbackServer]) -> None:

@@ -150,8 +150,12 @@ class RadistApp:
                 await self._deliver(scope, receive, send, fake, outcome, None, path)
 
             return deliver
-        return encode_answer(outcome.status, outcome.body, raw=outcome.raw, extra=self._extra(fake, scope["method"], path, None, outcome),
-                             close=not keep_alive)
+        try:
+            return encode_answer(outcome.status, outcome.body, raw=outcome.raw,
+                                 extra=self._extra(fake, scope["method"], path, None, outcome), close=not keep_alive)
+        except Exception as exc:  # an answer that is not JSON: a bug of the fake, answered and reported
+            bug = self._bug(fake, exc)
+            return encode_answer(bug.status, bug.body, close=not keep_alive)
 
     def _dispatch(self, fake: Served, request: ApiRequest) -> Outcome:
         try:
