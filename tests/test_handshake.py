@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_radist import RadistFake
+from pytest_radist import JoinRefused, RadistFake
 from pytest_radist import messages as M
 from pytest_radist.api import routes
 from pytest_radist.api.app import ApiRequest
@@ -84,3 +84,28 @@ def test_an_unknown_path_is_hinted_with_the_closest_endpoints() -> None:
         "rotate_space_host_token (POST /api/v1/projects/{projectId}/spaces/{spaceId}/rotate-host-token)"]
     assert routes.closest_endpoints("PATCH", "/api/v1/projects/p/spaces/a-long-space-id", limit=1) == [
         "update_space (PATCH /api/v1/projects/{projectId}/spaces/{spaceId})"]  # the request's own ids count as the template's
+
+
+def test_every_join_refusal_says_what_happened_and_what_to_do() -> None:
+    fake = RadistFake(seed=5, token_ttl=60, reconnect_grace=30)
+    other = fake.add_project("team-b")
+    call = fake.make_call()
+    first, second = (token.value for token in call.tokens)
+
+    def refused(token: str, **options: str) -> tuple[str, str]:
+        with pytest.raises(JoinRefused) as caught:
+            fake.join(token, **options)
+        return caught.value.reason, str(caught.value)
+
+    assert refused("ct_nope")[1].startswith("token 'ct_nope' was never minted by this fake")
+    assert refused(first, public_key=other.public_key) == ("wrong_project", M.JOIN_WRONG_PROJECT.format(
+        token=first, project=fake.project.id, key=other.public_key[:7]))
+    peer = fake.join(first)
+    assert refused(first) == ("consumed", M.JOIN_CONSUMED.format(token=first, peer=peer.id))
+    extra = fake.mint_token(call).value
+    fake.join(second)
+    assert refused(extra) == ("cleared", M.JOIN_CLEARED.format(token=extra, call=call.id))
+    late = fake.make_call()
+    stale = late.tokens[0]
+    fake.clock.advance(61)
+    assert refused(stale.value) == ("expired", M.JOIN_EXPIRED.format(token=stale.value, at=stale.expires_at, ttl=60))
