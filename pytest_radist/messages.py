@@ -29,6 +29,8 @@ MALFORMED_REQUEST = "Malformed HTTP request."  # 400 [fake]: framing the HTTP pa
 UNSUPPORTED_HTTP_VERSION = "Unsupported HTTP version: use HTTP/1.1."  # 400 [fake]
 REQUEST_TIMEOUT = "Request not received in time: send the whole request within {limit} seconds."  # 408 [fake]
 NO_FAKE_ATTACHED = "No fake is attached to this server."  # 503 [fake]: between tests, not bad input
+#: A bug of the loopback server's own code: the 500's error, and the problem a strict fake reports.
+DOOR_INTERNAL_ERROR = "internal error in the HTTP front door: {kind}: {error}"
 
 # -- section 3: P2P calls ---------------------------------------------------
 INVALID_ACCESS_CONTROL = "Invalid accessControl value."  # 400 [fake]

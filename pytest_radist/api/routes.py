@@ -87,14 +87,18 @@ class Match(NamedTuple):
 NO_MATCH = Match(None, {}, False)
 
 
-def _compile(routes: tuple[Route, ...]) -> dict[int, list[tuple[re.Pattern[str], dict[str, Route], Route, tuple[str, ...]]]]:
+#: A path template compiled: its pattern, its routes by method, the first of them, its parameter names.
+_Template = tuple[re.Pattern[str], dict[str, Route], Route, tuple[str, ...]]
+
+
+def _compile(routes: tuple[Route, ...]) -> dict[int, list[_Template]]:
     """slash count -> one entry per path template: its pattern (each
     parameter a non-empty segment), its routes by method, the first of them,
     and its parameter names. No raw path matches two templates."""
     by_template: dict[str, dict[str, Route]] = {}
     for route in routes:
         by_template.setdefault(route.template, {}).setdefault(route.method, route)
-    compiled: dict[int, list[tuple[re.Pattern[str], dict[str, Route], Route, tuple[str, ...]]]] = {}
+    compiled: dict[int, list[_Template]] = {}
     for template, methods in by_template.items():
         segments = template.split("/")
         pattern = "/".join("([^/]+)" if s.startswith("{") else re.escape(s) for s in segments)

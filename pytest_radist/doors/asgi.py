@@ -54,6 +54,11 @@ class ServedApp:
         #: Requests and socket upgrades received (``radist-fake`` reads it to notice it is idle).
         self.received = 0
 
+    @property
+    def stopped(self) -> bool:
+        """Whether the server has begun to stop (nothing new is answered)."""
+        return self.stopping is not None and self.stopping.is_set()
+
     def drop(self, scope: Scope) -> None:
         """Close the connection of this request without an answer."""
         registry: dict[Any, Any] = self.sockets if scope["type"] == "websocket" else self.connections
@@ -71,7 +76,7 @@ class RadistApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.served.received += 1
-        if self.served.stopping is not None and self.served.stopping.is_set():
+        if self.served.stopped:
             self.served.drop(scope)
         elif scope["type"] == "http":
             await self._http(scope, receive, send)
@@ -134,7 +139,7 @@ class RadistApp:
         was not dispatched)."""
         served = self.served
         fake = served.target
-        if fake is None or fake.live or (served.stopping is not None and served.stopping.is_set()):
+        if fake is None or fake.live or served.stopped:
             return None
         headers = headers_of(scope)
         path = path_of(scope)
@@ -165,7 +170,7 @@ class RadistApp:
 
     @staticmethod
     def _bug(fake: Served, exc: Exception) -> Outcome:
-        message = f"internal error in the HTTP front door: {type(exc).__name__}: {exc}"
+        message = E.DOOR_INTERNAL_ERROR.format(kind=type(exc).__name__, error=exc)
         fake.report_problem(message)
         return Outcome(500, {"error": f"pytest-radist fake: {message}"})
 

@@ -169,7 +169,7 @@ def api_request(scope: Scope, path: str, headers: dict[bytes, bytes], body: byte
     )
 
 
-def _head(status: int, payload: bytes, extra: Optional[list[tuple[bytes, bytes]]], close: bool) -> list[tuple[bytes, bytes]]:
+def _head(payload: bytes, extra: Optional[list[tuple[bytes, bytes]]], close: bool) -> list[tuple[bytes, bytes]]:
     extra = extra or []
     content_type = [] if any(name == b"content-type" for name, _ in extra) else [_JSON]  # the dashboard is HTML
     headers = content_type + [(b"content-length", str(len(payload)).encode())] + extra
@@ -183,7 +183,7 @@ async def respond(
     extra: Optional[list[tuple[bytes, bytes]]] = None,
 ) -> None:
     payload = raw if raw is not None else json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status, "headers": _head(status, payload, extra, close)})
+    await send({"type": "http.response.start", "status": status, "headers": _head(payload, extra, close)})
     # in slices, so that the write buffer's high-water mark holds: uvicorn
     # waits for a slow client to drain before each one, and a client that
     # never reads is closed after ServerLimits.write_timeout
@@ -199,7 +199,7 @@ def encode_answer(status: int, body: Optional[dict[str, Any]], *, raw: Optional[
     REST answer is small (a page of calls at most), written at once."""
     payload = raw if raw is not None else json.dumps(body).encode()
     head = [_status_line(status)]
-    for name, value in _head(status, payload, extra, close):
+    for name, value in _head(payload, extra, close):
         head += [name, b": ", value, b"\r\n"]
     head += [b"\r\n", payload]
     return b"".join(head)

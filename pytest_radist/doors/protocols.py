@@ -230,11 +230,12 @@ class RadistHttpProtocol(HttpToolsProtocol):
     # -- the direct path: a plain request answered without an ASGI task --------
 
     def _plain(self) -> bool:
-        """Whether the request may take the direct path: nothing in flight on
-        this connection, no upgrade, no 100-continue, not HEAD, no
-        ``Origin``, and a body of a known length the parser will hand over
-        whole (above uvicorn's high-water mark it stops reading until the
-        application reads)."""
+        """Whether the request may wait for the direct path: nothing in flight
+        on this connection, no upgrade, no 100-continue, not HEAD, and a body
+        of a known length the parser will hand over whole (above uvicorn's
+        high-water mark it stops reading until the application reads). What
+        the application alone decides (``Origin``, the control plane, a live
+        target) it decides in ``answer_at_once``."""
         cycle = self.cycle
         if (cycle is not None and not cycle.response_complete) or self.expect_100_continue or self.parser.should_upgrade():
             return False
@@ -244,7 +245,7 @@ class RadistHttpProtocol(HttpToolsProtocol):
             if name == b"content-length":
                 if len(value) > 5 or int(value) > DIRECT_BODY_LIMIT:  # the parser checked it is digits
                     return False
-            elif name == b"transfer-encoding" or name == b"origin":
+            elif name == b"transfer-encoding":
                 return False
         return True
 
@@ -280,7 +281,7 @@ class RadistHttpProtocol(HttpToolsProtocol):
             answer = self.direct.answer_at_once(pending.scope, pending.body, pending.keep_alive)
         except Exception as exc:  # a bug of this door: a 500 in the envelope, never the parser's 400
             LOGGER.exception("the direct path failed")
-            self._wire.write(error_response(500, f"pytest-radist fake: internal error in the HTTP front door: {type(exc).__name__}: {exc}"))
+            self._wire.write(error_response(500, "pytest-radist fake: " + E.DOOR_INTERNAL_ERROR.format(kind=type(exc).__name__, error=exc)))
             self.transport.close()
             return
         if isinstance(answer, bytes):
