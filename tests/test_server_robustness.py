@@ -492,6 +492,32 @@ def test_the_journal_reads_in_pages(full_journal: tuple[RadistFake, LoopbackServ
     assert status == 400 and body["error"].startswith('"limit" must be a whole number (>= 1 and <= 1000)')
 
 
+def test_a_client_that_pipelines_and_never_reads_holds_a_bounded_buffer(served: tuple[RadistFake, LoopbackServer]) -> None:
+    fake, server = served
+    listing = head(fake, "Content-Length: 0\r\n", method="GET", path=calls_path(fake) + "?limit=100")
+    for _ in range(100):  # a full page: each answer about 10 KB
+        fake.make_call()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", server.port))
+    sock.settimeout(0.2)
+    sent = 0
+    try:
+        try:
+            for _ in range(2_000):  # 20 MB of answers, were they all written
+                sock.sendall(listing * 10)
+                sent += 10
+        except socket.timeout:  # the server stopped reading: what it has not answered waits in the client's kernel
+            pass
+        time.sleep(0.5)  # what the server did read, it has answered by now
+        assert server._served is not None
+        connection = next(iter(server._served.connections.values()))
+        buffered = connection._wire.get_write_buffer_size()
+        assert buffered < 1_000_000, f"{buffered} bytes of answers wait for a client that does not read ({sent} requests sent)"
+    finally:
+        sock.close()
+
+
 def test_clients_that_never_read_a_full_journal_are_bounded_and_closed(full_journal: tuple[RadistFake, LoopbackServer]) -> None:
     fake, server = full_journal
     before = rss_mb()

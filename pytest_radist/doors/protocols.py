@@ -231,13 +231,18 @@ class RadistHttpProtocol(HttpToolsProtocol):
 
     def _plain(self) -> bool:
         """Whether the request may wait for the direct path: nothing in flight
-        on this connection, no upgrade, no 100-continue, not HEAD, and a body
+        on this connection, a client that reads its answers (once the write
+        buffer is over its high-water mark, the ASGI path waits for it to
+        drain and stops reading meanwhile), no upgrade, no 100-continue, not
+        HEAD, and a body
         of a known length the parser will hand over whole (above uvicorn's
         high-water mark it stops reading until the application reads). What
         the application alone decides (``Origin``, the control plane, a live
         target) it decides in ``answer_at_once``."""
         cycle = self.cycle
-        if (cycle is not None and not cycle.response_complete) or self.expect_100_continue or self.parser.should_upgrade():
+        if (cycle is not None and not cycle.response_complete) or self.flow.write_paused:
+            return False
+        if self.expect_100_continue or self.parser.should_upgrade():
             return False
         if self.parser.get_method() == b"HEAD":
             return False
