@@ -90,26 +90,40 @@ class RadistTarget:
         key_type: Optional[str],
         fault: Optional[str] = None,
     ) -> None:
-        """Journal one answered request, with keys and secrets redacted."""
-        redactor = self.redactor
-        key = key_hint(api.bearer(request.authorization))
-        if found.route is not None and found.route.key == "socket":
-            key = key_hint(next((v for n, v in parse_qsl(request.query) if n == "publicKey"), None))
-        if outcome.drop:
-            response: Any = None
-        elif outcome.body is not None or outcome.raw is None:
-            response = self._journaled_answer(outcome.body)
-        else:  # not JSON (a malformed fault, a forwarded HTML page): the text
-            response = redactor.text(outcome.raw.decode("utf-8", "replace"))
-        path = redactor.text(request.path)
-        self.journal.record(RecordedRequest(
-            endpoint=found.endpoint, method=request.method, path=path,
-            params=found.params if path is request.path else {n: redactor.text(v) for n, v in found.params.items()},
-            raw_query=redactor.query(request.query),
-            json=None if request.body is api.NO_BODY else redactor.json(self.journal.body(request.body, request.body_size)),
-            status=0 if outcome.drop else outcome.status, response=response,
-            key_type=key_type, key=key, door=door, at=self._now(), fault=fault,
+        """Journal one answered request. Only its parts are kept here (the
+        entry, with keys and secrets redacted, is built when first read);
+        a body over the journal's limit is dropped now, not kept till then."""
+        body = self.journal.body(request.body, request.body_size)
+        status = 0 if outcome.drop else outcome.status
+        self.journal.record_later(found.endpoint, status, door, self._entry, (
+            request.method, request.path, request.query, request.authorization, body, found, status,
+            outcome.body, outcome.raw, outcome.drop, key_type, door, self._now(), fault,
         ))
+
+    def _entry(
+        self, method: str, raw_path: str, query: str, authorization: Optional[str], body: Any, found: routes.Match,
+        status: int, answer: Optional[dict[str, Any]], raw: Optional[bytes], dropped: bool,
+        key_type: Optional[str], door: str, at: float, fault: Optional[str],
+    ) -> RecordedRequest:
+        """A journal entry from the parts :meth:`_record` kept, with keys and secrets redacted."""
+        redactor = self.redactor
+        if found.route is not None and found.route.key == "socket":
+            key = key_hint(next((v for n, v in parse_qsl(query) if n == "publicKey"), None))
+        else:
+            key = key_hint(api.bearer(authorization))
+        if dropped:
+            response: Any = None
+        elif answer is not None or raw is None:
+            response = self._journaled_answer(answer)
+        else:  # not JSON (a malformed fault, a forwarded HTML page): the text
+            response = redactor.text(raw.decode("utf-8", "replace"))
+        path = redactor.text(raw_path)
+        return RecordedRequest(
+            endpoint=found.endpoint, method=method, path=path,
+            params=dict(found.params) if path is raw_path else {n: redactor.text(v) for n, v in found.params.items()},
+            raw_query=redactor.query(query), json=None if body is api.NO_BODY else redactor.json(body),
+            status=status, response=response, key_type=key_type, key=key, door=door, at=at, fault=fault,
+        )
 
     def _journaled_answer(self, body: Optional[dict[str, Any]]) -> Any:
         """What the journal keeps of an answer: the fake's own answers carry

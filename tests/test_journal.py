@@ -104,3 +104,52 @@ def test_passwords_and_host_tokens_stay_out_of_the_journal(radist_fake: RadistFa
     assert "hunter2" not in str(failure.value)
     control = raw(radist_fake, door, "GET", "/_radist/requests", key=None)[1]
     assert "hunter2" not in repr(control) and created["hostToken"] not in repr(control)
+
+
+def test_entries_are_built_once_when_read(radist_fake: RadistFake) -> None:
+    client = radist_fake.client()
+    client.create_p2p_connection()
+    first = radist_fake.requests
+    client.create_room()
+    second = radist_fake.requests
+    assert second[0] is first[0]  # an entry read once is kept as it was read
+    assert [r.endpoint for r in second] == ["create_call", "create_room"]
+    assert second[1].params == {"projectId": "test-project"} and second[1].response["roomId"]
+
+
+def test_a_page_filters_entries_not_read_yet(radist_fake: RadistFake) -> None:
+    radist_fake.fail("create_room", status=429)
+    client = radist_fake.client()
+    client.create_p2p_connection()
+    raw(radist_fake, "http", "POST", f"/api/v1/projects/{radist_fake.project.id}/rooms")
+    raw(radist_fake, "http", "GET", calls_path(radist_fake))
+    journal = radist_fake.journal
+    assert [r.endpoint for r in journal.page(endpoint="list_calls")[0]] == ["list_calls"]
+    refused, total = journal.page(status=429)
+    assert total == 1 and refused[0].endpoint == "create_room" and refused[0].fault
+    assert [r.endpoint for r in journal.page(door="http", newest_first=True)[0]] == ["list_calls", "create_room"]
+    assert journal.page(page=2, limit=2) == ([radist_fake.requests[2]], 3)
+
+
+def test_a_journal_read_while_requests_arrive_loses_none() -> None:
+    import threading
+
+    fake = RadistFake(journal_limit=500)
+    done = threading.Event()
+
+    def arrive() -> None:
+        for _ in range(2000):
+            raw(fake, "transport", "GET", calls_path(fake))
+        done.set()
+
+    writer = threading.Thread(target=arrive)
+    writer.start()
+    try:
+        while not done.is_set():
+            entries = fake.requests
+            assert len(entries) <= 500 and all(r.endpoint == "list_calls" and r.status == 200 for r in entries)
+            assert [r.at for r in entries] == sorted(r.at for r in entries)
+    finally:
+        writer.join(timeout=30)
+    assert not writer.is_alive() and len(fake.requests) == 500
+    assert len(fake.journal) == 500 and fake.journal.page(limit=500)[1] == 500

@@ -68,16 +68,25 @@ def request_from_url(method: str, url: str, authorization: Optional[str], body: 
     return ApiRequest(method.upper(), parts.path, parts.query, authorization, body, f"{parts.scheme}://{parts.netloc}")
 
 
-@dataclass
 class ApiResponse:
-    status: int
-    body: dict[str, Any]
-    endpoint: Optional[str] = None
-    #: ``"secret"`` or ``"public"`` once a key authenticated the request
-    key_type: Optional[str] = None
-    project_id: Optional[str] = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
+    """What the API answers one request: a status and a JSON object."""
+
+    __slots__ = ("status", "body", "endpoint", "key_type", "project_id", "headers")
+
+    def __init__(self, status: int, body: dict[str, Any], endpoint: Optional[str] = None,
+                 key_type: Optional[str] = None, project_id: Optional[str] = None,
+                 headers: Optional[dict[str, str]] = None) -> None:
+        self.status = status
+        self.body = body
+        self.endpoint = endpoint
+        #: ``"secret"`` or ``"public"`` once a key authenticated the request
+        self.key_type = key_type
+        self.project_id = project_id
+        #: headers of its own (``Allow`` on a 405); ``None``: none
+        self.headers = headers
+
+    def __repr__(self) -> str:
+        return f"ApiResponse({self.status}, {self.body!r}, endpoint={self.endpoint!r})"
 
 
 @dataclass
@@ -135,7 +144,7 @@ def handle(
         return error(404, E.NOT_FOUND)
     if not found.method_allowed:
         refused = error(405, E.METHOD_NOT_ALLOWED)
-        refused.headers["Allow"] = ", ".join(routes.allowed_methods(request.path))  # RFC 9110
+        refused.headers = {"Allow": ", ".join(routes.allowed_methods(request.path))}  # RFC 9110
         return refused
     endpoint = route.endpoint
     if route.key == "socket":
@@ -158,12 +167,9 @@ def handle(
             raise E.ApiError(400, E.INVALID_JSON_BODY)
         ctx = Context(world, project, found.params, body, request.query, public_base_url or request.base_url)
         assert route.handler is not None  # every REST route has one
-        response = ApiResponse(200, route.handler(ctx), endpoint)
+        return ApiResponse(200, route.handler(ctx), endpoint, route.key, project.id)
     except E.ApiError as exc:
-        response = error(exc.status, exc.message, endpoint)
-    response.key_type = route.key
-    response.project_id = project.id
-    return response
+        return ApiResponse(exc.status, {"error": exc.message}, endpoint, route.key, project.id)
 
 
 def _socket(world: World, request: ApiRequest, endpoint: str) -> ApiResponse:
@@ -172,8 +178,6 @@ def _socket(world: World, request: ApiRequest, endpoint: str) -> ApiResponse:
     if not request.websocket:
         return error(426, E.NOT_A_SOCKET, endpoint)
     try:
-        response = ApiResponse(101, signaling.connect(world, endpoint, request.query), endpoint)
+        return ApiResponse(101, signaling.connect(world, endpoint, request.query), endpoint, "public")
     except E.ApiError as exc:
         return error(exc.status, exc.message, endpoint, exc.reason)
-    response.key_type = "public"
-    return response

@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, NamedTuple, Optional
+from types import MappingProxyType
+from typing import Any, Callable, Literal, Mapping, NamedTuple, Optional
 from urllib.parse import unquote
 
 from . import handlers
@@ -76,7 +77,7 @@ class Match(NamedTuple):
     whether the method was allowed there. A tuple: every request makes one."""
 
     route: Optional[Route]
-    params: dict[str, str]
+    params: Mapping[str, str]
     method_allowed: bool
 
     @property
@@ -84,7 +85,7 @@ class Match(NamedTuple):
         return self.route.endpoint if self.route is not None and self.method_allowed else None
 
 
-NO_MATCH = Match(None, {}, False)
+NO_MATCH = Match(None, MappingProxyType({}), False)
 
 
 #: A path template compiled: its pattern, its routes by method, the first of them, its parameter names.
@@ -110,13 +111,31 @@ def _compile(routes: tuple[Route, ...]) -> dict[int, list[_Template]]:
 _BY_SLASHES = _compile(ROUTES + SOCKET_ROUTES)
 
 
+#: Matches made, by method and path: clients call the same few paths again
+#: and again (a project's calls, a call's token). Cleared when full.
+_MATCHES: dict[str, Match] = {}
+_MATCHES_KEPT = 4096
+
+
 def match(method: str, raw_path: str) -> Match:
-    """Find the route for ``method`` and the raw (undecoded) ``raw_path``."""
+    """Find the route for ``method`` and the raw (undecoded) ``raw_path``.
+    The match may be shared with other requests: its ``params`` are read-only."""
+    key = f"{method} {raw_path}"
+    found = _MATCHES.get(key)
+    if found is None:
+        found = _match(method, raw_path)
+        if len(_MATCHES) >= _MATCHES_KEPT:
+            _MATCHES.clear()
+        _MATCHES[key] = found
+    return found
+
+
+def _match(method: str, raw_path: str) -> Match:
     for pattern, methods, first, names in _BY_SLASHES.get(raw_path.count("/"), ()):
         found = pattern.fullmatch(raw_path)
         if found is None:
             continue
-        params = {name: unquote(value) if "%" in value else value for name, value in zip(names, found.groups())}
+        params = MappingProxyType({name: unquote(value) if "%" in value else value for name, value in zip(names, found.groups())})
         route = methods.get(method)
         return Match(route, params, True) if route is not None else Match(first, params, False)
     return NO_MATCH

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Union
 from urllib.parse import parse_qsl
 
 from ..errors import InvalidValue
@@ -84,12 +84,26 @@ class RecordedRequest:
         return f"{self.endpoint or 'UNROUTED'} {self.method} {self.path}{query}{body} -> {self.status}{fault}"
 
 
+#: An entry recorded but not built yet (see :meth:`Journal.record_later`):
+#: the fields the filters read, then what builds it and from what.
+_Later = tuple[Optional[str], int, str, Callable[..., RecordedRequest], tuple[Any, ...]]
+_Entry = Union[RecordedRequest, _Later]
+
+
+def _built(entry: _Entry) -> RecordedRequest:
+    return entry[3](*entry[4]) if type(entry) is tuple else entry  # type: ignore[return-value]
+
+
 class Journal:
     """Thread-safe, append-only list of :class:`RecordedRequest`.
 
     ``max_entries`` keeps only the newest entries (``None``: all, as a test
     wants); bodies over ``body_limit`` bytes are replaced by an
-    :class:`OmittedBody` (``None``: keep every body)."""
+    :class:`OmittedBody` (``None``: keep every body).
+
+    Entries may be recorded as their parts (:meth:`record_later`) and built
+    when first read: a server answers many more requests than anyone reads,
+    so the redaction and the entry's object are paid for by the reader."""
 
     def __init__(self, max_entries: Optional[int] = None, body_limit: Optional[int] = DEFAULT_BODY_LIMIT) -> None:
         for name, value in (("max_entries", max_entries), ("body_limit", body_limit)):
@@ -98,7 +112,7 @@ class Journal:
         self.max_entries = max_entries
         self.body_limit = body_limit
         self._lock = threading.Lock()
-        self._entries: deque[RecordedRequest] = deque(maxlen=max_entries)
+        self._entries: deque[_Entry] = deque(maxlen=max_entries)
 
     def body(self, value: Any, size: Optional[int]) -> Any:
         """What the journal keeps of a request body of ``size`` bytes."""
@@ -110,9 +124,28 @@ class Journal:
         with self._lock:
             self._entries.append(entry)
 
+    def record_later(self, endpoint: Optional[str], status: int, door: str,
+                     build: Callable[..., RecordedRequest], parts: tuple[Any, ...]) -> None:
+        """Record an entry that ``build(*parts)`` makes when it is first read;
+        ``endpoint``, ``status`` and ``door`` are the ones it will carry (the
+        filters of :meth:`page` read them without building it). ``parts``
+        must not change afterwards."""
+        entry = (endpoint, status, door, build, parts)
+        with self._lock:
+            self._entries.append(entry)
+
     def entries(self) -> list[RecordedRequest]:
         with self._lock:
-            return list(self._entries)
+            snapshot = list(self._entries)
+        # built outside the lock (the server goes on recording), then kept built;
+        # ``snapshot`` holds the tuples alive, so their ids cannot be reused meanwhile
+        built = {id(entry): _built(entry) for entry in snapshot if type(entry) is tuple}
+        if not built:
+            return snapshot  # type: ignore[return-value]
+        with self._lock:
+            self._entries = deque((built.get(id(entry), entry) if type(entry) is tuple else entry for entry in self._entries),
+                                  maxlen=self.max_entries)
+        return [built[id(entry)] if type(entry) is tuple else entry for entry in snapshot]  # type: ignore[misc]
 
     def page(
         self,
@@ -131,15 +164,20 @@ class Journal:
             raise InvalidValue(f"page must be a whole number from 1, got {page!r}")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise InvalidValue(f"limit must be a whole number from 1, got {limit!r}")
-        start, found, total = (page - 1) * limit, [], 0
+        start, total = (page - 1) * limit, 0
+        found: list[_Entry] = []
         with self._lock:
             for entry in (reversed(self._entries) if newest_first else self._entries):
-                if ((endpoint is None or entry.endpoint == endpoint) and (status is None or entry.status == status)
-                        and (door is None or entry.door == door)):
+                if type(entry) is tuple:
+                    its_endpoint, its_status, its_door = entry[0], entry[1], entry[2]
+                else:
+                    its_endpoint, its_status, its_door = entry.endpoint, entry.status, entry.door  # type: ignore[union-attr]
+                if ((endpoint is None or its_endpoint == endpoint) and (status is None or its_status == status)
+                        and (door is None or its_door == door)):
                     if start <= total < start + limit:
                         found.append(entry)
                     total += 1
-        return found, total
+        return [_built(entry) for entry in found], total
 
     def clear(self) -> None:
         with self._lock:

@@ -145,7 +145,7 @@ class RadistFake(StateViews, Participation, Scenarios):
             message = f"internal error on {request.method} {request.path}: {type(exc).__name__}: {exc}"
             self.report_problem(message)
             response = api.error(500, f"pytest-radist fake: {message}", endpoint)
-        outcome = Outcome(response.status, response.body, headers=response.headers)
+        outcome = Outcome(response.status, response.body, headers=response.headers or {})
         if endpoint is None and self.strict:
             hints = "; ".join(routes.closest_endpoints(request.method, request.path))
             self.report_problem(

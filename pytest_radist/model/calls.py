@@ -22,12 +22,13 @@ class CallRules(WorldState):
             limit = project.connection_limit
             if limit is not None and project.live_calls >= limit:
                 raise E.ApiError(429, E.CONNECTION_LIMIT)
-            call = Call(self, self.ids.uuid(), project, access_control, self.clock.time())  # type: ignore[arg-type]
+            now = self.clock.time()
+            call = Call(self, self.ids.uuid(), project, access_control, now)  # type: ignore[arg-type]
             self.calls[call.id] = call
             project.call_list.append(call)
             project.live_calls += 1
-            self._mint("call", call, "create")
-            self._mint("call", call, "create")
+            self._mint("call", call, "create", now)
+            self._mint("call", call, "create", now)
             return call
 
     def list_calls(self, project: Project, page: int, limit: int) -> list[Call]:

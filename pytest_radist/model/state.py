@@ -172,11 +172,13 @@ class WorldState:
                 token._state = "cleared"
         self._emit(PresenceEvent("tombstoned", call.id))
 
-    def _mint(self, kind: Any, target: Call | Room, minted_by: Any) -> Token:
-        now = self.clock.time()
-        expires = None if self.token_ttl is None else now + self.token_ttl
-        if expires is not None and not expires <= MAX_EPOCH:  # after the clock's last second: never comes
-            expires = None
+    def _mint(self, kind: Any, target: Call | Room, minted_by: Any, now: Optional[float] = None) -> Token:
+        """A new token for ``target``, minted at ``now`` (the clock's time unless given)."""
+        if now is None:
+            now = self.clock.time()
+        ttl = self.token_ttl
+        # after the clock's last second, an expiry never comes
+        expires = None if ttl is None or not now + ttl <= MAX_EPOCH else now + ttl
         token = Token(self, self.ids.participant_token(), kind, target.id, target.project.id, minted_by, now, expires)
         target.tokens.append(token)
         self.tokens[token.value] = token
