@@ -84,7 +84,7 @@ class RecordedRequest:
         return f"{self.endpoint or 'UNROUTED'} {self.method} {self.path}{query}{body} -> {self.status}{fault}"
 
 
-#: An entry recorded but not built yet (see :meth:`Journal.record_later`):
+#: An entry recorded but not built yet (``Journal._record_later``):
 #: the fields the filters read, then what builds it and from what.
 _Later = tuple[Optional[str], int, str, Callable[..., RecordedRequest], tuple[Any, ...]]
 _Entry = Union[RecordedRequest, _Later]
@@ -101,9 +101,9 @@ class Journal:
     wants); bodies over ``body_limit`` bytes are replaced by an
     :class:`OmittedBody` (``None``: keep every body).
 
-    Entries may be recorded as their parts (:meth:`record_later`) and built
-    when first read: a server answers many more requests than anyone reads,
-    so the redaction and the entry's object are paid for by the reader."""
+    The fake and live mode record an entry as its parts, built (and its
+    secrets redacted) when first read: a server answers many more requests
+    than anyone reads, so the reader pays for the entry, not the request."""
 
     def __init__(self, max_entries: Optional[int] = None, body_limit: Optional[int] = DEFAULT_BODY_LIMIT) -> None:
         for name, value in (("max_entries", max_entries), ("body_limit", body_limit)):
@@ -124,7 +124,7 @@ class Journal:
         with self._lock:
             self._entries.append(entry)
 
-    def record_later(self, endpoint: Optional[str], status: int, door: str,
+    def _record_later(self, endpoint: Optional[str], status: int, door: str,
                      build: Callable[..., RecordedRequest], parts: tuple[Any, ...]) -> None:
         """Record an entry that ``build(*parts)`` makes when it is first read;
         ``endpoint``, ``status`` and ``door`` are the ones it will carry (the
