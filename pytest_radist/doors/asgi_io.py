@@ -18,6 +18,7 @@ from ..api import routes
 from ..api.app import ApiRequest, parse_body
 from ..controls.browser import Audience
 from ..controls.control_plane import PREFIX as CONTROL_PREFIX
+from .json_bytes import json_bytes
 from .limits import ServerLimits
 
 Scope = dict[str, Any]
@@ -25,6 +26,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _JSON = (b"content-type", b"application/json")
+_JSON_HEAD = b"content-type: application/json\r\ncontent-length: "
 _CLOSE = (b"connection", b"close")
 #: Bytes of an answer handed to the server at a time.
 _SLICE = 64 * 1024
@@ -182,7 +184,7 @@ async def respond(
     send: Send, status: int, body: Optional[dict[str, Any]], *, raw: Optional[bytes] = None, close: bool = False,
     extra: Optional[list[tuple[bytes, bytes]]] = None,
 ) -> None:
-    payload = raw if raw is not None else json.dumps(body).encode()
+    payload = raw if raw is not None else json_bytes(body)
     await send({"type": "http.response.start", "status": status, "headers": _head(payload, extra, close)})
     # in slices, so that the write buffer's high-water mark holds: uvicorn
     # waits for a slow client to drain before each one, and a client that
@@ -197,7 +199,9 @@ def encode_answer(status: int, body: Optional[dict[str, Any]], *, raw: Optional[
                   extra: Optional[list[tuple[bytes, bytes]]] = None) -> bytes:
     """The bytes :func:`respond` has uvicorn write, for the direct path: a
     REST answer is small (a page of calls at most), written at once."""
-    payload = raw if raw is not None else json.dumps(body).encode()
+    payload = raw if raw is not None else json_bytes(body)
+    if not extra and not close:  # most answers: JSON, kept alive
+        return b"".join((_status_line(status), _JSON_HEAD, str(len(payload)).encode(), b"\r\n\r\n", payload))
     head = [_status_line(status)]
     for name, value in _head(payload, extra, close):
         head += [name, b": ", value, b"\r\n"]

@@ -13,7 +13,6 @@ never slept on the event loop.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Optional
 
@@ -21,6 +20,7 @@ import anyio
 import httpx
 
 from ..api.app import ApiRequest, parse_body
+from .json_bytes import json_bytes
 
 if TYPE_CHECKING:
     from ..api.app import Outcome
@@ -63,7 +63,7 @@ class RadistHttpxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             raise httpx.ReadTimeout(f"radist fake: no answer within the read timeout (latency fault of {outcome.delay} s)", request=request)
         if outcome.drop:
             raise httpx.RemoteProtocolError(_DROPPED, request=request)
-        content = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
+        content = outcome.raw if outcome.raw is not None else json_bytes(outcome.body)
         return httpx.Response(outcome.status, headers=outcome.head(), content=content, request=request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

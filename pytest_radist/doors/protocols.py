@@ -15,7 +15,6 @@ when a server starts (it imports uvicorn and httptools).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from http import HTTPStatus
 from typing import Any, ClassVar, Optional, Protocol, cast
@@ -25,6 +24,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from .. import errors as E
+from .json_bytes import json_bytes
 from .limits import ServerLimits
 
 #: The server's own logger. A client that sends garbage gets its answer; it is
@@ -37,7 +37,7 @@ LOGGER.setLevel(logging.ERROR)
 
 def error_response(status: int, message: str) -> bytes:
     """A complete HTTP/1.1 response carrying ``{"error": message}``, then close."""
-    body = json.dumps({"error": message}).encode()
+    body = json_bytes({"error": message})
     head = (
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
         "content-type: application/json\r\n"

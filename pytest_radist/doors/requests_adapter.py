@@ -8,7 +8,6 @@ Requests to the mounted prefix are answered by the fake in process.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
 
@@ -17,6 +16,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from ..api.app import parse_body, request_from_url
+from .json_bytes import json_bytes
 
 if TYPE_CHECKING:
     from .contract import Answers
@@ -68,7 +68,7 @@ class RadistAdapter(BaseAdapter):
             raise requests.ConnectionError("radist fake: connection dropped without a response (fault)", request=request)
         response = requests.Response()
         response.status_code = outcome.status
-        response._content = outcome.raw if outcome.raw is not None else json.dumps(outcome.body).encode()
+        response._content = outcome.raw if outcome.raw is not None else json_bytes(outcome.body)
         response.headers = CaseInsensitiveDict(outcome.head())
         response.encoding = "utf-8"
         response.url = request.url or ""
