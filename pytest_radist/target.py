@@ -95,7 +95,8 @@ class RadistTarget:
         a body over the journal's limit is dropped now, not kept till then."""
         body = self.journal.body(request.body, request.body_size)
         status = 0 if outcome.drop else outcome.status
-        self.journal._record_later(found.endpoint, status, door, self._entry, (
+        self.journal._record_later((
+            found.endpoint, status, door, RadistTarget._entry, self,
             request.method, request.path, request.query, request.authorization, body, found, status,
             outcome.body, outcome.raw, outcome.drop, key_type, door, self._now(), fault,
         ))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import Any, Iterator, Optional, Union
 from urllib.parse import parse_qsl
 
 from ..errors import InvalidValue
@@ -84,14 +84,15 @@ class RecordedRequest:
         return f"{self.endpoint or 'UNROUTED'} {self.method} {self.path}{query}{body} -> {self.status}{fault}"
 
 
-#: An entry recorded but not built yet (``Journal._record_later``):
-#: the fields the filters read, then what builds it and from what.
-_Later = tuple[Optional[str], int, str, Callable[..., RecordedRequest], tuple[Any, ...]]
+#: An entry recorded but not built yet (``Journal._record_later``): the
+#: fields the filters read, what builds it, then what it is built from.
+#: One flat tuple: the one object a request adds to the journal.
+_Later = tuple[Any, ...]
 _Entry = Union[RecordedRequest, _Later]
 
 
 def _built(entry: _Entry) -> RecordedRequest:
-    return entry[3](*entry[4]) if type(entry) is tuple else entry  # type: ignore[return-value]
+    return entry[3](*entry[4:]) if type(entry) is tuple else entry  # type: ignore[return-value]
 
 
 class Journal:
@@ -124,13 +125,11 @@ class Journal:
         with self._lock:
             self._entries.append(entry)
 
-    def _record_later(self, endpoint: Optional[str], status: int, door: str,
-                     build: Callable[..., RecordedRequest], parts: tuple[Any, ...]) -> None:
-        """Record an entry that ``build(*parts)`` makes when it is first read;
-        ``endpoint``, ``status`` and ``door`` are the ones it will carry (the
-        filters of :meth:`page` read them without building it). ``parts``
-        must not change afterwards."""
-        entry = (endpoint, status, door, build, parts)
+    def _record_later(self, entry: tuple[Any, ...]) -> None:
+        """Record ``(endpoint, status, door, build, *parts)``: an entry that
+        ``build(*parts)`` makes when it is first read, carrying that
+        ``endpoint``, ``status`` and ``door`` (the filters of :meth:`page`
+        read them without building it). ``parts`` must not change afterwards."""
         with self._lock:
             self._entries.append(entry)
 
