@@ -1,6 +1,6 @@
 """The fake next to the floor of the stack it runs on.
 
-    python bench/floor.py            # full run: 1/32/128 connections, 0/10,000/100,000 calls (about 7 minutes)
+    python bench/floor.py            # full run: 1/32/128 connections, 0/10,000/100,000 calls (about 10 minutes)
     python bench/floor.py --quick    # smoke run, as in CI: 32 connections, 0 and 10,000 calls
 
 Three servers, each in its own process, driven alike by one external load
@@ -366,6 +366,13 @@ def capture_answers(fake: Server) -> dict[str, Any]:
     return answers
 
 
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the rounds."""
+    import statistics
+
+    return {key: statistics.median(run[key] for run in runs) for key in ("rate", "p50_ms", "p99_ms", "p999_ms")}
+
+
 def report(name: str, ours: dict[str, Any], floor: dict[str, Any], stub: Optional[dict[str, Any]]) -> dict[str, Any]:
     throughput = ours["rate"] / floor["rate"]
     tail = ours["p99_ms"] / floor["p99_ms"]
@@ -390,7 +397,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 32 connections, 0 and 10,000 calls, 1 s each")
-    parser.add_argument("--seconds", type=float, help="seconds per measurement (default 4, quick 1)")
+    parser.add_argument("--seconds", type=float, help="seconds per measurement (default 2, quick 1)")
+    parser.add_argument("--rounds", type=int, help="measurements of each server per row, alternating, their median reported "
+                                                   "(default 3, quick 1): the VM's speed drifts within a row")
     parser.add_argument("--connections", type=int, nargs="+", help="keep-alive connections (default 1 32 128; quick 32)")
     parser.add_argument("--calls", type=int, nargs="+", help="calls in state (default 0 10000 100000; quick 0 10000)")
     parser.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
@@ -398,7 +407,8 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, default=HERE / "floor-baseline.json",
                         help="rows of an earlier full run (--json): ratios more than 30 %% worse are called out")
     args = parser.parse_args()
-    seconds = args.seconds or (1.0 if args.quick else 4.0)
+    seconds = args.seconds or (1.0 if args.quick else 2.0)
+    rounds = args.rounds or (1 if args.quick else 3)
     connection_counts = args.connections or ((32,) if args.quick else (1, 32, 128))
     states = args.calls or ((0, 10_000) if args.quick else (0, 10_000, 100_000))
     ours, theirs, dispatch = per_request_in_process(500 if args.quick else 3000, 3 if args.quick else 7)
@@ -408,7 +418,8 @@ def main() -> None:
           f"{verdict('< 10 us', value=dispatch * 1e6)}")
     print()
     generator = "wrk" if shutil.which("wrk") else "bench/load.py (install wrk for figures near the floor)"
-    print(f"the fake next to its floor ({'quick' if args.quick else 'full'}), {seconds:g} s each, load: {generator}")
+    print(f"the fake next to its floor ({'quick' if args.quick else 'full'}), {seconds:g} s each, "
+          f"{rounds} round{'s' if rounds > 1 else ''} (medians), load: {generator}")
     print(f"{'what':<44} {'fake: rate, p50, p99, p99.9':>36} | {'floor (static ASGI, same server)':>41} | {'':>21} | ratio")
     rows = []
     for calls in states:
@@ -421,9 +432,14 @@ def main() -> None:
                 try:
                     for connections in connection_counts:
                         request = tuple(fake.requests[endpoint])
-                        ours = drive(fake.port, request, connections, seconds)  # type: ignore[arg-type]
-                        theirs = drive(floor.port, request, connections, seconds)  # type: ignore[arg-type]
-                        werkzeug = drive(stub.port, request, connections, seconds) if stub else None  # type: ignore[arg-type]
+                        measured: dict[str, list[dict[str, Any]]] = {"fake": [], "floor": [], "stub": []}
+                        for _ in range(rounds):  # alternating, so that a drift of the VM's speed slows both alike
+                            measured["fake"].append(drive(fake.port, request, connections, seconds))  # type: ignore[arg-type]
+                            measured["floor"].append(drive(floor.port, request, connections, seconds))  # type: ignore[arg-type]
+                            if stub:
+                                measured["stub"].append(drive(stub.port, request, connections, seconds))  # type: ignore[arg-type]
+                        ours, theirs = median_of(measured["fake"]), median_of(measured["floor"])
+                        werkzeug = median_of(measured["stub"]) if stub else None
                         name = f"{endpoint}, {connections} conn, {calls:,} calls"
                         rows.append(report(name, ours, theirs, werkzeug))
                 finally:

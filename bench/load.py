@@ -68,6 +68,7 @@ async def main() -> None:
         "rate": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1e3,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1e3,
+        "p999_ms": latencies[max(0, int(len(latencies) * 0.999) - 1)] * 1e3,
         "statuses": dict(statuses),
     }))
 
