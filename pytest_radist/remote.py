@@ -1,10 +1,14 @@
 """Talking to a Radist somewhere else: one request to a real Radist (or anything at a base
 URL), for live mode and ``radist-fake verify``.
 
-The standard library's ``http.client`` does it: forwarding is a handful of
-requests per test, so a connection pool would buy nothing, and live mode
-then needs no dependency the fake does not already have. Paths are sent as
-given, still percent-encoded, so an encoded ``/`` stays part of an id.
+The standard library's ``http.client`` does it, so live mode needs no
+dependency the fake does not already have. Live mode keeps its
+connections alive in a :class:`Connections`: against the real service each
+new one costs a TCP and a TLS handshake, more than the request itself.
+``verify`` opens one per request: it sends what a server may close a
+connection over, and must not take a connection closed that way for the
+target's failure to answer. Paths are sent as given,
+still percent-encoded, so an encoded ``/`` stays part of an id.
 Redirects are answers, not followed. Proxies from the environment
 (``HTTPS_PROXY``, ``NO_PROXY``...) are used as ``urllib`` would.
 
@@ -21,6 +25,7 @@ import heapq
 import http.client
 import itertools
 import json
+import select
 import socket
 import ssl
 import threading
@@ -92,6 +97,7 @@ class _Watchdog:
         self._cancelled: set[int] = set()
         self._ids = itertools.count()
         self._thread: Optional[threading.Thread] = None
+        self._running: Optional[int] = None
 
     def at(self, deadline: float, callback: Callable[[], None]) -> int:
         with self._lock:
@@ -103,10 +109,17 @@ class _Watchdog:
             self._lock.notify()
             return handle
 
-    def cancel(self, handle: int) -> None:
+    def cancel(self, handle: int) -> bool:
+        """Cancel the callback; ``False`` if it ran or is running (waits for
+        it to end, so that its effect is there to see)."""
         with self._lock:
+            if not any(entry[1] == handle for entry in self._heap):
+                while self._running == handle:
+                    self._lock.wait()
+                return False
             self._cancelled.add(handle)
             self._lock.notify()
+            return True
 
     def _run(self) -> None:
         while True:
@@ -123,7 +136,13 @@ class _Watchdog:
                     self._lock.wait(wait)
                     continue
                 heapq.heappop(self._heap)
-            callback()
+                self._running = handle
+            try:
+                callback()
+            finally:
+                with self._lock:
+                    self._running = None
+                    self._lock.notify_all()
 
 
 _WATCHDOG = _Watchdog()
@@ -140,14 +159,97 @@ def _cut(connection: http.client.HTTPConnection, cut: list[bool]) -> None:
             pass
 
 
-def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+class Connections:
+    """Connections kept alive between the requests of one caller (a live
+    test, a verify run), by target. A connection is reused only while it has
+    been idle for less than :attr:`REUSE_WITHIN` seconds and the other end
+    has not closed it, so a request is never sent on one the server is
+    about to drop (a POST is not retried: it might have been carried out).
+    :meth:`close_idle` closes what waits; the caller calls it when done."""
+
+    #: Seconds an idle connection stays reusable: well under the keep-alive
+    #: timeouts servers use (uvicorn's 5 s, nginx's 75 s).
+    REUSE_WITHIN = 2.0
+
+    def __init__(self, keep: int = 4) -> None:
+        self._keep = keep  # idle connections kept per target
+        self._lock = threading.Lock()
+        self._idle: dict[str, list[tuple[float, http.client.HTTPConnection]]] = {}
+        self._proxies: dict[tuple[str, str], Optional[str]] = {}
+
+    def proxy_of(self, scheme: str, host: str) -> Optional[str]:
+        """:func:`proxy_of`, read once per target: urllib reads the whole
+        environment for each answer, a cost larger than a request on loopback."""
+        key = (scheme, host)
+        if key not in self._proxies:
+            self._proxies[key] = proxy_of(scheme, host)
+        return self._proxies[key]
+
+    def take(self, target: str) -> Optional[http.client.HTTPConnection]:
+        """An idle connection to ``target`` (scheme://host:port) still fit to use, if any."""
+        now, found, stale = time.monotonic(), None, []
+        with self._lock:
+            idle = self._idle.get(target, [])
+            while idle and found is None:
+                since, connection = idle.pop()
+                if now - since < self.REUSE_WITHIN and _still_open(connection):
+                    found = connection
+                else:
+                    stale.append(connection)
+        for connection in stale:
+            connection.close()
+        return found
+
+    def give(self, target: str, connection: http.client.HTTPConnection) -> None:
+        """Keep ``connection`` for the next request to ``target`` (closed if enough wait)."""
+        with self._lock:
+            idle = self._idle.setdefault(target, [])
+            if len(idle) < self._keep:
+                idle.append((time.monotonic(), connection))
+                return
+        connection.close()
+
+    def close_idle(self) -> None:
+        """Close every connection waiting for a next request."""
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for entries in idle.values():
+            for _, connection in entries:
+                connection.close()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(entries) for entries in self._idle.values())
+
+
+def _still_open(connection: http.client.HTTPConnection) -> bool:
+    """Whether the other end has said nothing since the last answer (a
+    readable idle socket has been closed, or sends what nobody asked for)."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # closed meanwhile
+        return False
+    return not readable
+
+
+def proxy_of(scheme: str, host: str) -> Optional[str]:
+    """The environment's proxy for ``scheme`` to ``host``, as ``urllib`` picks it
+    (``HTTPS_PROXY``, ``NO_PROXY``...), or ``None``."""
+    return None if urllib.request.proxy_bypass(host) else urllib.request.getproxies().get(scheme)
+
+
+def _connection(url: str, timeout: float, proxies: Callable[[str, str], Optional[str]] = proxy_of,
+                ) -> tuple[http.client.HTTPConnection, str]:
     """A connection for ``url`` (through the environment's proxy, if any),
     and the request target to send on it."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Unreachable(f"{url!r} is not an http:// or https:// URL")
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    proxy = None if urllib.request.proxy_bypass(parts.hostname) else urllib.request.getproxies().get(parts.scheme)
+    proxy = proxies(parts.scheme, parts.hostname)
     secure = parts.scheme == "https"
     port = parts.port
     if proxy is None:
@@ -175,12 +277,15 @@ def forward(
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = MAX_ANSWER_BYTES,
     headers: Optional[Mapping[str, str]] = None,
+    connections: Optional[Connections] = None,
 ) -> Reply:
     """Send one request to ``base_url`` + ``path_and_query``, as the SDKs do
     (``Accept: application/json``; ``Content-Type`` only with a body), with
     ``headers`` added (or replacing those). Raises :class:`Unreachable` when
     no whole HTTP answer comes back within ``timeout`` seconds,
-    :class:`AnswerTooLarge` past ``max_bytes``."""
+    :class:`AnswerTooLarge` past ``max_bytes``. With ``connections``, a
+    connection kept alive there is used, and kept again afterwards; without,
+    the connection is closed after the answer."""
     url = base_url.rstrip("/") + path_and_query
     sent = {"Accept": "application/json", "User-Agent": USER_AGENT}
     if authorization is not None:
@@ -188,10 +293,23 @@ def forward(
     if body is not None:
         sent["Content-Type"] = "application/json"
     sent.update(headers or {})
-    connection, target = _connection(url, timeout)
+    connection, target = _connection(url, timeout, proxy_of if connections is None else connections.proxy_of)
+    pool_key = base_url.rstrip("/")
+    kept = connections.take(pool_key) if connections is not None else None
+    if kept is not None:
+        connection = kept
+        connection.timeout = timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
+    reusable = False
     cut: list[bool] = []
     handle = _WATCHDOG.at(time.monotonic() + timeout, lambda: _cut(connection, cut))
     try:
+        if connection.sock is None:
+            connection.connect()
+            connected: socket.socket = connection.sock  # type: ignore[assignment]  # connect() set it
+            # the head and the body go in two writes: without this, the body may wait for the head's ACK
+            connected.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         connection.request(method, target, body=body, headers=sent)
         response = connection.getresponse()
         declared = response.getheader("Content-Length")
@@ -209,6 +327,10 @@ def forward(
         if cut:  # the watchdog's cut looks like the end of a body without a length
             raise socket.timeout()
         reply = Reply(response.status, response.getheader("Content-Type", ""), b"".join(chunks), tuple(response.getheaders()))
+        # read whole: closed at a last chunk, or its length read (http.client then waits for one more read)
+        whole = response.isclosed() or response.length == 0
+        response.close()
+        reusable = connections is not None and whole and not response.will_close
     except AnswerTooLarge:
         raise
     except (socket.timeout, TimeoutError):
@@ -231,8 +353,13 @@ def forward(
             raise Unreachable(f"no whole answer within {timeout:g} s") from None
         raise Unreachable(_reason(exc)) from None
     finally:
-        _WATCHDOG.cancel(handle)
-        connection.close()
+        if not _WATCHDOG.cancel(handle):  # the deadline came: the connection was cut
+            reusable = False
+        if reusable:
+            assert connections is not None
+            connections.give(pool_key, connection)
+        else:
+            connection.close()
     return reply
 
 

@@ -27,7 +27,7 @@ from ..controls.browser import BrowserPolicy, is_preflight
 from ..controls.journal import DEFAULT_BODY_LIMIT, Journal
 from ..controls.redaction import Redactor
 from ..fidelity.cassettes import Recorder, http_step
-from ..remote import DEFAULT_TIMEOUT, AnswerTooLarge, Unreachable, forward
+from ..remote import DEFAULT_TIMEOUT, AnswerTooLarge, Connections, Unreachable, forward
 from ..target import CONTROL_PREFIX, Outcome, RadistTarget
 from .credentials import LiveCredentials
 from .relay import relay
@@ -108,6 +108,8 @@ class RadistLive(RadistTarget):
         self.recorder: Optional[Recorder] = None
         self._spaces_made: list[tuple[str, Optional[str]]] = []  # (delete path, authorization)
         self._spaces_lock = threading.Lock()
+        # kept alive between requests: against the service each new one is a TCP and TLS handshake
+        self._connections = Connections()
 
     def __getattr__(self, name: str) -> Any:
         """A control only the fake has: refuse, naming it."""
@@ -144,6 +146,7 @@ class RadistLive(RadistTarget):
             reply = forward(
                 self.base_url, request.method, path, authorization=request.authorization,
                 body=body_bytes(request), timeout=self.timeout, headers=end_to_end(request.headers),
+                connections=self._connections,
             )
         except Unreachable as exc:  # too slow, too large, or not there: a 502 in JSON
             template = E.LIVE_ANSWER_TOO_LARGE if isinstance(exc, AnswerTooLarge) else E.LIVE_UNREACHABLE
@@ -192,13 +195,27 @@ class RadistLive(RadistTarget):
 
     def clean_up(self) -> None:
         """Delete the spaces created through these doors (a space already
-        deleted is fine). A space that could not be deleted is a problem:
-        strict mode fails the test, naming it."""
+        deleted is fine), and close the connections kept alive to the
+        service. A space that could not be deleted is a problem: strict mode
+        fails the test, naming it."""
+        try:
+            self._delete_spaces()
+        finally:
+            self._connections.close_idle()
+
+    def close(self) -> None:
+        """Stop the loopback server if this target started it, and close the
+        connections kept alive to the service."""
+        super().close()
+        self._connections.close_idle()
+
+    def _delete_spaces(self) -> None:
         with self._spaces_lock:
             made, self._spaces_made = self._spaces_made, []
         for path, authorization in made:
             try:
-                reply = forward(self.base_url, "DELETE", path, authorization=authorization, timeout=self.timeout)
+                reply = forward(self.base_url, "DELETE", path, authorization=authorization, timeout=self.timeout,
+                                connections=self._connections)
             except Unreachable as exc:
                 self.report_problem(f"live mode: could not delete the space at {path}: {exc}")
                 continue
