@@ -247,10 +247,12 @@ class Wire:
         return 0
 
 
-def per_request_in_process(repeat: int, rounds: int) -> tuple[float, float, float]:
+def per_request_in_process(repeat: int, rounds: int) -> tuple[float, float, float, float]:
     """Seconds per ``create_call`` through each server's own HTTP protocol
     (parser, application, answer) with no socket, alternating rounds; and the
-    fake's dispatch alone (routing, auth, model, journal)."""
+    fake's dispatch alone (routing, auth, model, journal), with the
+    collector as a test process has it and with the collector off (the
+    work itself)."""
     import asyncio
     import statistics
 
@@ -261,7 +263,7 @@ def per_request_in_process(repeat: int, rounds: int) -> tuple[float, float, floa
     from pytest_radist.api.app import ApiRequest
     from pytest_radist.doors.cli import DEFAULT_JOURNAL_LIMIT
 
-    async def run() -> tuple[float, float, float]:
+    async def run() -> tuple[float, float, float, float]:
         fake = RadistFake(seed=1, journal_limit=DEFAULT_JOURNAL_LIMIT)
         server = LoopbackServer(fake, host="127.0.0.1", port=8000)
         ours, served = server._build()  # the server radist-fake runs, not started: its protocol is driven by hand
@@ -309,12 +311,17 @@ def per_request_in_process(repeat: int, rounds: int) -> tuple[float, float, floa
                 fake.dispatch(request, door="http")
             return (time.perf_counter() - started) / repeat
 
-        fakes, floors, dispatches = [], [], []
+        fakes, floors, dispatches, work = [], [], [], []
         for _ in range(rounds):
             fakes.append(await timed(ours.config))
             floors.append(await timed(floor))
             dispatches.append(dispatched())
-        return statistics.median(fakes), statistics.median(floors), statistics.median(dispatches)
+            gc.disable()
+            try:
+                work.append(dispatched())
+            finally:
+                gc.enable()
+        return statistics.median(fakes), statistics.median(floors), statistics.median(dispatches), statistics.median(work)
 
     return asyncio.run(run())
 
@@ -411,11 +418,13 @@ def main() -> None:
     rounds = args.rounds or (1 if args.quick else 3)
     connection_counts = args.connections or ((32,) if args.quick else (1, 32, 128))
     states = args.calls or ((0, 10_000) if args.quick else (0, 10_000, 100_000))
-    ours, theirs, dispatch = per_request_in_process(500 if args.quick else 3000, 3 if args.quick else 7)
+    ours, theirs, dispatch, work = per_request_in_process(500 if args.quick else 3000, 3 if args.quick else 7)
     print("in process, no sockets: create_call through each server's own protocol, parser to answer")
     print(f"  the fake {ours * 1e6:.1f} us, the floor {theirs * 1e6:.1f} us per request: {theirs / ours:.2f}x the floor's throughput")
     print(f"  the fake's dispatch alone (routing, auth, model, journal) {dispatch * 1e6:.1f} us  target < 10 us  "
           f"{verdict('< 10 us', value=dispatch * 1e6)}")
+    print(f"    of which its own work (the collector off) {work * 1e6:.1f} us; the rest is the test process's collector, "
+          f"walking what the calls leave")
     print()
     generator = "wrk" if shutil.which("wrk") else "bench/load.py (install wrk for figures near the floor)"
     print(f"the fake next to its floor ({'quick' if args.quick else 'full'}), {seconds:g} s each, "
