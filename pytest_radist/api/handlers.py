@@ -56,7 +56,7 @@ def _query_int(query: str, name: str, default: int, message: str) -> int:
 
 
 def _call_json(call: Call) -> dict[str, Any]:
-    tombstoned = call.tombstoned
+    tombstoned = call._tombstoned  # the model's list_calls settled the clock's due tombstones for the page
     return {"callId": call.id, "createdAt": iso(call.created), "tombstonedAt": None if tombstoned is None else iso(tombstoned)}
 
 

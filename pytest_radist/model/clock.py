@@ -104,8 +104,11 @@ class Clock:
         return f"<Clock {mode} {iso(self.time())}>"
 
 
+@lru_cache(maxsize=8192)
 def iso(epoch: float) -> str:
-    """ISO 8601 UTC with millisecond precision and a ``Z`` suffix."""
+    """ISO 8601 UTC with millisecond precision and a ``Z`` suffix. (Cached:
+    a page of calls is listed again and again, and a frozen clock gives
+    every call the same time.)"""
     seconds, ms = divmod(round(epoch * 1000), 1000)
     return f"{_iso_second(seconds)}.{ms:03d}Z"
 
