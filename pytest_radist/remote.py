@@ -164,7 +164,8 @@ class Connections:
     test, a verify run), by target. A connection is reused only while it has
     been idle for less than :attr:`REUSE_WITHIN` seconds and the other end
     has not closed it, so a request is never sent on one the server is
-    about to drop (a POST is not retried: it might have been carried out).
+    about to drop; one found closed anyway is tried again only for a method
+    that may be sent twice (a POST might have been carried out).
     :meth:`close_idle` closes what waits; the caller calls it when done."""
 
     #: Seconds an idle connection stays reusable: well under the keep-alive
@@ -297,11 +298,33 @@ def forward(
     pool_key = base_url.rstrip("/")
     kept = connections.take(pool_key) if connections is not None else None
     if kept is not None:
-        connection = kept
-        connection.timeout = timeout
-        if connection.sock is not None:
-            connection.sock.settimeout(timeout)
+        kept.timeout = timeout
+        if kept.sock is not None:
+            kept.sock.settimeout(timeout)
+        try:
+            return _exchange(kept, method, target, body, sent, timeout, max_bytes, connections, pool_key,
+                             retry_if_stale=method.upper() in _REPLAYABLE)
+        except _Stale:  # the service closed it as the request left: once more, on a new connection
+            pass
+    return _exchange(connection, method, target, body, sent, timeout, max_bytes, connections, pool_key)
+
+
+#: Methods a request may be sent again with, when a kept connection turns out
+#: closed before any answer (as Go's net/http does; a POST may have been carried out).
+_REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class _Stale(Exception):
+    """A kept connection the other end had closed: nothing was answered."""
+
+
+def _exchange(connection: http.client.HTTPConnection, method: str, target: str, body: Optional[bytes],
+              sent: Mapping[str, str], timeout: float, max_bytes: int, connections: Optional[Connections],
+              pool_key: str, retry_if_stale: bool = False) -> Reply:
+    """One request and its whole answer on ``connection``, kept in
+    ``connections`` afterwards if it may be reused, closed otherwise."""
     reusable = False
+    response: Optional[http.client.HTTPResponse] = None
     cut: list[bool] = []
     handle = _WATCHDOG.at(time.monotonic() + timeout, lambda: _cut(connection, cut))
     try:
@@ -338,6 +361,8 @@ def forward(
     except (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
         if cut:
             raise Unreachable(f"no whole answer within {timeout:g} s") from None
+        if retry_if_stale and response is None:
+            raise _Stale() from None
         raise Unreachable(f"the connection ended before a whole answer ({type(exc).__name__})") from None
     except http.client.HTTPException as exc:  # the other end does not speak HTTP
         if cut:

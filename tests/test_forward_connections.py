@@ -34,6 +34,11 @@ class Service(socketserver.ThreadingTCPServer):
         self.lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), Handler)
 
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)  # closed: the client may see it now
+        with self.lock:
+            self.open -= 1
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
@@ -50,10 +55,9 @@ class Handler(BaseHTTPRequestHandler):
             self.server.open += 1
         self.answered = 0
 
-    def finish(self) -> None:
-        super().finish()
-        with self.server.lock:
-            self.server.open -= 1
+
+    def do_DELETE(self) -> None:
+        self.do_POST()
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -88,9 +92,11 @@ def live_for(service: Service) -> RadistLive:
     return RadistLive(LiveCredentials("p", "rad_sk_" + "s" * 32, "rad_pk_" + "p" * 32, service.url), timeout=5.0)
 
 
-def forward(live: RadistLive) -> int:
-    outcome = live.dispatch(ApiRequest("POST", "/api/v1/projects/p/calls", authorization=f"Bearer {live.credentials.secret_key}",
-                                       body={}, raw_body=b"{}"), "transport")
+def forward(live: RadistLive, method: str = "POST") -> int:
+    request = ApiRequest(method, "/api/v1/projects/p/calls", authorization=f"Bearer {live.credentials.secret_key}",
+                         body={}, raw_body=b"{}") if method == "POST" else \
+        ApiRequest(method, "/api/v1/projects/p/spaces/s1", authorization=f"Bearer {live.credentials.secret_key}")
+    outcome = live.dispatch(request, "transport")
     return outcome.status
 
 
@@ -146,3 +152,35 @@ def test_the_deadline_s_cut_is_known_to_whoever_cancels_it() -> None:
     assert _WATCHDOG.cancel(handle) is False  # it ran: the connection it cut is not kept
     later = _WATCHDOG.at(time.monotonic() + 60, ran.clear)
     assert _WATCHDOG.cancel(later) is True and ran.is_set()
+
+
+def test_concurrent_forwards_share_the_kept_connections_safely(service: Service) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    live = live_for(service)
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: forward(live), range(200)))
+    assert statuses == [200] * 200
+    assert service.accepted <= 8 + 4 * 8  # one per thread at most at a time, kept or not (4 kept)
+    assert len(live._connections) <= 4
+    live.clean_up()
+    assert wait_until(lambda: service.open == 0)
+    assert len(live.requests) == 200
+
+
+@pytest.mark.parametrize("service", [{"close_after": 1}], indirect=True)
+def test_a_kept_connection_found_closed_is_retried_only_when_the_request_may_be_sent_twice(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pytest_radist.remote as remote
+
+    monkeypatch.setattr(remote, "_still_open", lambda connection: True)  # as if the close had not arrived yet
+    live = live_for(service)
+    assert forward(live, "DELETE") == 200
+    assert wait_until(lambda: service.open == 0)
+    assert forward(live, "DELETE") == 200  # the kept one was closed: sent again on a new connection
+    assert service.accepted == 2
+    assert wait_until(lambda: service.open == 0)
+    assert forward(live, "POST") == 502  # a POST may have been carried out: not sent twice
+    assert service.accepted == 2 and "before a whole answer" in live.problems[0]
+    live.strict = False
+    live.close()
