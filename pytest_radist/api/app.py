@@ -68,25 +68,18 @@ def request_from_url(method: str, url: str, authorization: Optional[str], body: 
     return ApiRequest(method.upper(), parts.path, parts.query, authorization, body, f"{parts.scheme}://{parts.netloc}")
 
 
+@dataclass(slots=True)
 class ApiResponse:
     """What the API answers one request: a status and a JSON object."""
 
-    __slots__ = ("status", "body", "endpoint", "key_type", "project_id", "headers")
-
-    def __init__(self, status: int, body: dict[str, Any], endpoint: Optional[str] = None,
-                 key_type: Optional[str] = None, project_id: Optional[str] = None,
-                 headers: Optional[dict[str, str]] = None) -> None:
-        self.status = status
-        self.body = body
-        self.endpoint = endpoint
-        #: ``"secret"`` or ``"public"`` once a key authenticated the request
-        self.key_type = key_type
-        self.project_id = project_id
-        #: headers of its own (``Allow`` on a 405); ``None``: none
-        self.headers = headers
-
-    def __repr__(self) -> str:
-        return f"ApiResponse({self.status}, {self.body!r}, endpoint={self.endpoint!r})"
+    status: int
+    body: dict[str, Any]
+    endpoint: Optional[str] = None
+    #: ``"secret"`` or ``"public"`` once a key authenticated the request
+    key_type: Optional[str] = None
+    project_id: Optional[str] = None
+    #: headers of its own (``Allow`` on a 405); ``None``: none (no dict made per answer)
+    headers: Optional[dict[str, str]] = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ so that the Python helpers and the HTTP API refuse the same things.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping, Optional
 from urllib.parse import parse_qs
@@ -24,19 +25,16 @@ MAX_LIMIT = 100
 _POSITIVE_INT = re.compile(r"^[0-9]{1,18}$")
 
 
+@dataclass(slots=True)
 class Context:
     """What a handler gets: the authenticated project and the parsed request."""
 
-    __slots__ = ("world", "project", "params", "body", "query", "public_base_url")
-
-    def __init__(self, world: World, project: Project, params: Mapping[str, str], body: dict[str, Any], query: str,
-                 public_base_url: str) -> None:
-        self.world = world
-        self.project = project
-        self.params = params
-        self.body = body
-        self.query = query
-        self.public_base_url = public_base_url
+    world: World
+    project: Project
+    params: Mapping[str, str]
+    body: dict[str, Any]
+    query: str
+    public_base_url: str
 
 
 @lru_cache(maxsize=256)

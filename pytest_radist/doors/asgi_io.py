@@ -26,7 +26,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 _JSON = (b"content-type", b"application/json")
-_JSON_HEAD = b"content-type: application/json\r\ncontent-length: "
+_JSON_HEAD = _JSON[0] + b": " + _JSON[1] + b"\r\ncontent-length: "  # most answers' head, less the length
 _CLOSE = (b"connection", b"close")
 #: Bytes of an answer handed to the server at a time.
 _SLICE = 64 * 1024

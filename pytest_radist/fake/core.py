@@ -135,7 +135,7 @@ class RadistFake(StateViews, Participation, Scenarios):
             return Outcome(status, body, headers={"Allow": body["allow"]} if status == 405 else {})
         found = routes.match(request.method, request.path)
         endpoint = found.endpoint
-        rule = self._faults.pick(endpoint) if self._faults.rules else None
+        rule = self._faults.pick(endpoint)
         try:
             if rule is None or rule.applies_operation:
                 response = api.handle(self._world, request, self.public_base_url, found)

@@ -18,8 +18,7 @@ class CallRules(WorldState):
         if access_control not in ACCESS_CONTROLS or not isinstance(access_control, str):
             raise E.ApiError(400, E.INVALID_ACCESS_CONTROL)
         with self.lock:
-            if self._tombstone_queue:  # (settle's own first check, without the call)
-                self.settle()
+            self.settle()
             limit = project.connection_limit
             if limit is not None and project.live_calls >= limit:
                 raise E.ApiError(429, E.CONNECTION_LIMIT)
