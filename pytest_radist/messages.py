@@ -27,6 +27,13 @@ HEADERS_TOO_LARGE = "Request header fields too large."  # 431 [fake]
 TOO_MANY_HEADERS = "Too many request header fields: at most {limit}."  # 431 [fake]
 MALFORMED_REQUEST = "Malformed HTTP request."  # 400 [fake]: framing the HTTP parser refuses
 UNSUPPORTED_HTTP_VERSION = "Unsupported HTTP version: use HTTP/1.1."  # 400 [fake]
+# the rules at the edge (doors/http_rules.py, RFC 9110 and 9112), all [fake]
+HOST_MISSING = "Missing Host header: an HTTP/1.1 request must carry exactly one."  # 400
+HOST_REPEATED = "More than one Host header: send exactly one."  # 400
+HOST_INVALID = "Invalid Host header: expected host[:port]."  # 400
+BAD_HEADER_NAME = "Invalid header name: a header name is a token (RFC 9110 5.1)."  # 400
+BAD_HEADER_VALUE = "Invalid value of header {name}: control characters are not allowed."  # 400
+TRANSFER_ENCODING_UNSUPPORTED = "Unsupported Transfer-Encoding: only chunked is accepted."  # 400
 REQUEST_TIMEOUT = "Request not received in time: send the whole request within {limit} seconds."  # 408 [fake]
 NO_FAKE_ATTACHED = "No fake is attached to this server."  # 503 [fake]: between tests, not bad input
 #: A bug of the loopback server's own code: the 500's error, and the problem a strict fake reports.

@@ -123,7 +123,7 @@ def test_servers_use_ephemeral_ports() -> None:
         assert first.port != second.port and first.url.startswith("http://127.0.0.1:")
 
 
-@pytest.mark.parametrize("path, allowed", [("/api/v1/projects/p/calls", "GET, POST"), ("/api/v1/projects/p/spaces/s", "DELETE, PATCH"),
+@pytest.mark.parametrize("path, allowed", [("/api/v1/projects/p/calls", "GET, HEAD, POST"), ("/api/v1/projects/p/spaces/s", "DELETE, PATCH"),
                                            ("/_radist/clock", "GET, POST")])
 @pytest.mark.radist(strict=False)  # a wrong method is what this test sends
 def test_a_405_says_which_methods_are_allowed(radist_fake: RadistFake, path: str, allowed: str) -> None:

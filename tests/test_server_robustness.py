@@ -255,31 +255,6 @@ class _Written:
         return 7
 
 
-def test_an_answer_leaves_in_one_write_head_and_body_together() -> None:
-    from pytest_radist.doors.protocols import HeadWithBody
-
-    wire, protocol = _Written(), type("Protocol", (), {"cycle": None})()
-    transport = HeadWithBody(wire, protocol)  # type: ignore[arg-type]
-    transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # before any answer starts: at once
-    protocol.cycle = first = _Cycle()
-    first.response_started = True
-    transport.write(b"HEAD1")
-    assert wire.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]  # the head waits for its body
-    transport.write(b"body1")
-    transport.write(b"more")  # later slices of a large answer: as they come
-    protocol.cycle = second = _Cycle()
-    second.response_started = True
-    transport.write(b"HEAD2")
-    transport.write(b"")  # HEAD requests: an empty body
-    assert wire.writes[1:] == [b"HEAD1body1", b"more", b"HEAD2"]
-    assert transport.get_write_buffer_size() == 7  # the rest is the transport's own
-    protocol.cycle = third = _Cycle()
-    third.response_started = True
-    transport.write(b"HEAD3")
-    transport.close()  # a head is never lost to a close
-    assert wire.writes[-1] == b"HEAD3" and wire.closed
-
-
 def test_an_answer_is_one_segment_on_the_wire(served: tuple[RadistFake, LoopbackServer]) -> None:
     fake, server = served
     with connect(server) as sock:
@@ -512,7 +487,7 @@ def test_a_client_that_pipelines_and_never_reads_holds_a_bounded_buffer(served: 
         time.sleep(0.5)  # what the server did read, it has answered by now
         assert server._served is not None
         connection = next(iter(server._served.connections.values()))
-        buffered = connection._wire.get_write_buffer_size()
+        buffered = connection.transport.get_write_buffer_size()
         assert buffered < 1_000_000, f"{buffered} bytes of answers wait for a client that does not read ({sent} requests sent)"
     finally:
         sock.close()

@@ -112,22 +112,39 @@ _BY_SLASHES = _compile(ROUTES + SOCKET_ROUTES)
 
 
 #: Matches made, by method and path: clients call the same few paths again
-#: and again (a project's calls, a call's token). Cleared when full.
+#: and again (a project's calls, a call's token). Bounded in bytes, not
+#: entries (a client chooses its paths, up to the server's URL limit):
+#: cleared when the paths it keeps would pass :data:`MATCHES_BUDGET`.
 _MATCHES: dict[str, Match] = {}
-_MATCHES_KEPT = 4096
+#: Bytes of method and path the match cache keeps at most.
+MATCHES_BUDGET = 256 * 1024
+#: A path longer than this is matched every time, never kept.
+_MATCHES_LONGEST = 512
+_matches_bytes = 0
 
 
 def match(method: str, raw_path: str) -> Match:
     """Find the route for ``method`` and the raw (undecoded) ``raw_path``.
-    The match may be shared with other requests: its ``params`` are read-only."""
+    The match may be shared with other requests: its ``params`` are read-only.
+
+    ``HEAD`` of a ``GET`` route is that route (the doors send no body)."""
+    global _matches_bytes
     key = f"{method} {raw_path}"
     found = _MATCHES.get(key)
     if found is None:
         found = _match(method, raw_path)
-        if len(_MATCHES) >= _MATCHES_KEPT:
-            _MATCHES.clear()
-        _MATCHES[key] = found
+        if len(key) <= _MATCHES_LONGEST:
+            if _matches_bytes + len(key) > MATCHES_BUDGET:
+                _MATCHES.clear()
+                _matches_bytes = 0
+            _MATCHES[key] = found
+            _matches_bytes += len(key)
     return found
+
+
+def cached_match_bytes() -> int:
+    """Bytes of method and path the match cache holds now (tests, the soak)."""
+    return _matches_bytes
 
 
 def _match(method: str, raw_path: str) -> Match:
@@ -137,14 +154,18 @@ def _match(method: str, raw_path: str) -> Match:
             continue
         params = MappingProxyType({name: unquote(value) if "%" in value else value for name, value in zip(names, found.groups())})
         route = methods.get(method)
+        if route is None and method == "HEAD":  # [fake]: a GET route answers HEAD as that GET, without its body
+            route = methods.get("GET")
         return Match(route, params, True) if route is not None else Match(first, params, False)
     return NO_MATCH
 
 
 def allowed_methods(raw_path: str) -> list[str]:
-    """The methods the routes of this path take (for a 405's ``Allow``)."""
-    return sorted(next((methods for pattern, methods, _, _ in _BY_SLASHES.get(raw_path.count("/"), ())
-                        if pattern.fullmatch(raw_path)), {}))
+    """The methods the routes of this path take (for a 405's ``Allow``):
+    ``HEAD`` wherever ``GET`` is."""
+    methods = next((methods for pattern, methods, _, _ in _BY_SLASHES.get(raw_path.count("/"), ())
+                    if pattern.fullmatch(raw_path)), {})
+    return sorted({*methods, "HEAD"} if "GET" in methods else methods)
 
 
 def closest_endpoints(method: str, raw_path: str, limit: int = 2) -> list[str]:

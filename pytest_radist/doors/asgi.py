@@ -1,14 +1,14 @@
 """The loopback server's application: HTTP requests and signaling sockets
 in, the fake's answers out.
 
-An ASGI application served by uvicorn (see :mod:`.server`). It only
-translates: limits first (414, 431, 413, each as ``{"error": ...}``), then
-what a browser may do (CORS, the control plane's Host and Content-Type
-guard, see :mod:`..controls.browser`), then the request goes through
-:meth:`RadistFake.dispatch` like every other door. A signaling socket's
-handshake is dispatched the same way; :mod:`.signaling` runs it afterwards.
-Fault latency is awaited here, never slept on a thread, and ends early when
-the client leaves or the server stops.
+An ASGI application served by uvicorn (see :mod:`.server`). What an HTTP
+request is answered is decided by :mod:`.pipeline` (admit, dispatch,
+encode), the same for the protocol's direct path (:meth:`RadistApp.answer_now`)
+and for uvicorn's request cycle (here), which only delivers: it reads a
+body that streams, awaits live mode's forward and a fault's latency (ended
+early when the client leaves or the server stops), and sends. A signaling
+socket's handshake is dispatched like any request; :mod:`.signaling` runs
+the socket afterwards.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, TypeVar, U
 from .. import errors as E
 from ..api import routes
 from ..api.app import NO_BODY, ApiRequest, Outcome
-from ..controls.browser import is_preflight
-from ..controls.control_plane import PREFIX as CONTROL_PREFIX
-from .asgi_io import (Receive, Scope, Send, api_request, audience_of, encode_answer, guard_control, headers_of, off_loop,
-                      path_of, read_body, refuse_early, refuse_socket, respond, text_of)
+from .asgi_io import Receive, Scope, Send, headers_of, off_loop, path_of, read_body, refuse_socket, send_answer, text_of
+from .http_rules import HEAD_KEY, Head, Refusal, read_head
 from .limits import ServerLimits
+from .pipeline import Answer, Pipeline, refusal
 from .signaling import SignalingHub, SocketPeer
 
 if TYPE_CHECKING:
@@ -73,137 +72,92 @@ class RadistApp:
     def __init__(self, served: ServedApp, default_host: str) -> None:
         self.served = served
         self.default_host = default_host
+        self.pipeline = Pipeline(served, default_host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.served.received += 1
         if self.served.stopped:
             self.served.drop(scope)
         elif scope["type"] == "http":
-            await self._http(scope, receive, send)
+            try:
+                await self._http(scope, receive, send)
+            except Exception as exc:  # a bug of this door: answered in the envelope if nothing was sent yet, and reported
+                try:
+                    await send_answer(send, self.failed(exc), close=True)
+                except RuntimeError:  # the answer had begun: uvicorn closes the connection
+                    pass
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limits = self.served.limits
-        headers = headers_of(scope)
-        refusal = refuse_early(scope, headers, limits)
-        if refusal is not None:
-            await respond(send, refusal[0], {"error": refusal[1]}, close=True)
+        """The request cycle's delivery: the body read (bounded), the answer
+        decided by the pipeline, awaited where it must be (live mode's
+        forward, a fault's latency), sent."""
+        head = scope.get(HEAD_KEY) or self._read_head(scope)
+        if not isinstance(head, Head):
+            await send_answer(send, refusal(*head), close=True)
             return
-        body = await read_body(receive, limits.max_body_bytes)
+        body = await read_body(receive, self.served.limits.max_body_bytes)
         if body is None:
             return  # the client left, or the protocol already answered (408, 400)
         if isinstance(body, tuple):
-            await respond(send, body[0], {"error": body[1]}, close=True)
+            await send_answer(send, refusal(*body), close=True)
             return
-        fake = self.served.target
-        if fake is None:
-            await respond(send, 503, {"error": E.NO_FAKE_ATTACHED})
-            return
+        pipeline = self.pipeline
         path = path_of(scope)
-        origin = text_of(headers.get(b"origin"))
-        host = text_of(headers.get(b"host"))
-        policy = fake.browser
-        host_allowed = policy.host_allowed(host, self.served.host)
-        if not fake.live and origin is not None and is_preflight(scope["method"], origin, b"access-control-request-method" in headers):
-            await self._preflight(send, fake, path, origin, text_of(headers[b"access-control-request-method"]) or "")
-            return
-        if path.startswith(CONTROL_PREFIX):
-            guard = guard_control(scope["method"], headers, host_allowed, policy.control_token_matches(text_of(headers.get(b"authorization"))),
-                                  lambda page: page.rstrip("/") == f"http://{host}" or policy.origin_allowed(page, "control"))
-            if guard is not None:
-                await respond(send, guard[0], {"error": guard[1]})
-                return
-        request = api_request(scope, path, headers, body, host if host and host_allowed else self.default_host,
-                              keep_headers=fake.live)
-        if fake.live:  # forwarding waits on the network: never on the server's loop
-            try:
-                wanted, forwarded = await self._while_wanted(off_loop(fake.dispatch, request, "http"), receive)
-            except Exception as exc:  # a bug of the forwarder; never a bare traceback page
-                outcome = self._bug(fake, exc)
-            else:
-                if not wanted:
-                    self.served.drop(scope)  # the client left, or the server stops
-                    return
-                outcome = cast("Outcome", forwarded)
+        admitted = pipeline.admit(scope["method"], path, scope["query_string"], scope["headers"], head.host, body)
+        if isinstance(admitted, Answer):
+            answer = admitted
         else:
-            outcome = self._dispatch(fake, request)
-        await self._deliver(scope, receive, send, fake, outcome, origin, path)
+            fake = self.served.target
+            assert fake is not None  # admit answered 503 otherwise
+            if fake.live:  # forwarding waits on the network: never on the server's loop
+                try:
+                    wanted, forwarded = await self._while_wanted(off_loop(fake.dispatch, admitted, "http"), receive)
+                except Exception as exc:  # a bug of the forwarder; never a bare traceback page
+                    outcome = pipeline.bug(exc)
+                else:
+                    if not wanted:
+                        self.served.drop(scope)  # the client left, or the server stops
+                        return
+                    outcome = cast("Outcome", forwarded)
+            else:
+                outcome = pipeline.dispatch(fake, admitted)
+            answer = pipeline.encode(admitted, outcome, headers_of(scope).get(b"origin"))
+        await self.deliver(scope, receive, send, answer)
 
-    def answer_at_once(self, scope: Scope, body: bytes, keep_alive: bool) -> Union[bytes, ASGIApp, None]:
-        """For the protocol's direct path (:mod:`.protocols`): a plain
-        request (no ``Origin``, not the control plane, a fake that is not
-        live) dispatched at once, and its whole answer as bytes to write;
-        or, when a fault delays or drops it, the ASGI application that
-        delivers it; ``None`` if only the full ASGI path may answer it (it
-        was not dispatched)."""
+    def _read_head(self, scope: Scope) -> Union[Head, Refusal]:
+        """The rules at the edge for a scope no protocol of ours read (the
+        application served on its own, as Schemathesis calls it)."""
+        url = scope["raw_path"] + (b"?" + scope["query_string"] if scope["query_string"] else b"")
+        return read_head(scope["http_version"], url, list(scope["headers"]), self.served.limits, True)
+
+    def answer_now(self, scope: Scope, head: Head, body: bytes) -> Optional[Answer]:
+        """For the protocol's direct path (:mod:`.protocols`): the request
+        answered by the pipeline now, or ``None`` when it must be awaited
+        on the request cycle (live mode's forward; a stopping server)."""
         served = self.served
         fake = served.target
-        if fake is None or fake.live or served.stopped:
-            return None
-        headers = headers_of(scope)
-        path = path_of(scope)
-        if b"origin" in headers or path.startswith(CONTROL_PREFIX) or refuse_early(scope, headers, served.limits) is not None:
+        if served.stopped or (fake is not None and fake.live):
             return None
         served.received += 1
-        host = text_of(headers.get(b"host"))
-        host = host if host and fake.browser.host_allowed(host, served.host) else self.default_host
-        outcome = self._dispatch(fake, api_request(scope, path, headers, body, host, keep_headers=False))
-        if outcome.delay or outcome.drop:
-            async def deliver(scope: Scope, receive: Receive, send: Send) -> None:
-                await receive()  # the body, read already: receive() now answers only a disconnect
-                await self._deliver(scope, receive, send, fake, outcome, None, path)
+        return self.pipeline.answer(scope["method"], path_of(scope), scope["query_string"], scope["headers"], head.host, body)
 
-            return deliver
-        try:
-            return encode_answer(outcome.status, outcome.body, raw=outcome.raw,
-                                 extra=self._extra(fake, scope["method"], path, None, outcome), close=not keep_alive)
-        except Exception as exc:  # an answer that is not JSON: a bug of the fake, answered and reported
-            bug = self._bug(fake, exc)
-            return encode_answer(bug.status, bug.body, close=not keep_alive)
+    def failed(self, exc: BaseException) -> Answer:
+        """The answer to a bug of the server's own code (reported as a problem of the fake)."""
+        outcome = self.pipeline.bug(exc)
+        assert outcome.body is not None
+        return refusal(outcome.status, outcome.body["error"])
 
-    def _dispatch(self, fake: Served, request: ApiRequest) -> Outcome:
-        try:
-            return fake.dispatch(request, door="http")
-        except Exception as exc:  # a bug of the fake; never a bare traceback page
-            return self._bug(fake, exc)
-
-    @staticmethod
-    def _bug(fake: Served, exc: Exception) -> Outcome:
-        message = E.DOOR_INTERNAL_ERROR.format(kind=type(exc).__name__, error=exc)
-        fake.report_problem(message)
-        return Outcome(500, {"error": f"pytest-radist fake: {message}"})
-
-    async def _deliver(self, scope: Scope, receive: Receive, send: Send, fake: Served, outcome: Outcome,
-                       origin: Optional[str], path: str) -> None:
-        """Send a dispatched request's answer: after a fault's latency, or not at all (``drop``)."""
-        if outcome.delay and not await self._pause(outcome.delay, receive):
+    async def deliver(self, scope: Scope, receive: Receive, send: Send, answer: Answer) -> None:
+        """Send a decided answer: after a fault's latency, or not at all (``drop``)."""
+        if answer.delay and not await self._pause(answer.delay, receive):
             self.served.drop(scope)  # the client left, or the server stops
             return
-        if outcome.drop:
+        if answer.drop:
             self.served.drop(scope)
             return
-        await respond(send, outcome.status, outcome.body, raw=outcome.raw, extra=self._extra(fake, scope["method"], path, origin, outcome))
-
-    @staticmethod
-    def _extra(fake: Served, method: str, path: str, origin: Optional[str], outcome: Outcome) -> list[tuple[bytes, bytes]]:
-        """An answer's headers beyond its type and length: CORS (live: the
-        service's own, as sent), and the outcome's own."""
-        audience = None if fake.live else audience_of(method, path)
-        extra = fake.browser.cors_headers(origin, audience) if audience is not None else []
-        if outcome.headers:
-            extra += [(name.lower().encode(), value.encode("latin-1")) for name, value in outcome.headers.items()]
-        return extra
-
-    async def _preflight(self, send: Send, fake: Served, path: str, origin: str, method: str) -> None:
-        """A CORS preflight: answered here, never journaled (radist-api.md 6.5)."""
-        audience = audience_of(method.upper(), path)
-        if audience is None or not fake.browser.origin_allowed(origin, audience):
-            message = E.SECRET_CORS if audience == "secret" else E.ORIGIN_NOT_ALLOWED
-            await respond(send, 403, {"error": message})
-            return
-        await send({"type": "http.response.start", "status": 204, "headers": fake.browser.preflight_headers(origin, audience)})
-        await send({"type": "http.response.body", "body": b""})
+        await send_answer(send, answer)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         await receive()  # websocket.connect

@@ -1,7 +1,11 @@
 """HTTP/1.1 on the wire for the loopback server: uvicorn's httptools
-protocol (llhttp, a C parser), answering what the parser refuses with the
-JSON envelope, bounding request heads, timing out clients that never
-finish a request, and closing clients that never read their answers.
+protocol (llhttp, a C parser) framing the bytes, :mod:`.http_rules`
+deciding each head, and two ways of delivering what :mod:`.pipeline`
+answers: written at once (a request whose body is there), or through
+uvicorn's request cycle (a body that streams, a fault's latency, live
+mode). Also: what the parser refuses answered with the JSON envelope,
+request heads bounded, clients that never finish a request timed out, and
+clients that never read their answers closed.
 
 uvicorn answers framing errors with a plain-text 400, lets a request head
 grow without bound, waits forever for a request that never completes and
@@ -17,15 +21,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from http import HTTPStatus
-from typing import Any, ClassVar, Optional, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Protocol, cast
 from urllib.parse import unquote
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from .. import errors as E
+from .http_rules import HEAD_KEY, Head, Refusal, read_head
 from .json_bytes import json_bytes
 from .limits import ServerLimits
+
+if TYPE_CHECKING:
+    from .pipeline import Answer
 
 #: The server's own logger. A client that sends garbage gets its answer; it is
 #: no warning for the test's log, so only errors (a bug) pass by default, and
@@ -47,73 +55,34 @@ def error_response(status: int, message: str) -> bytes:
     return head.encode("ascii") + body
 
 
-class HeadWithBody:
-    """The transport as uvicorn's request cycle sees it: the head of an
-    answer waits for the first bytes of its body and goes out with them, in
-    one write. uvicorn writes each on its own: a system call and a packet
-    more per answer, the largest cost of a small one. Everything else is
-    the transport's own."""
-
-    __slots__ = ("transport", "_protocol", "_head", "_held_for")
-
-    def __init__(self, transport: asyncio.Transport, protocol: RadistHttpProtocol) -> None:
-        self.transport = transport
-        self._protocol = protocol
-        self._head: Optional[bytes] = None
-        self._held_for: Any = None  # the request cycle whose head was held
-
-    def write(self, data: bytes) -> None:
-        head = self._head
-        if head is not None:
-            self._head = None
-            self.transport.write(head + data)
-            return
-        cycle = self._protocol.cycle
-        if cycle is not None and cycle.response_started and self._held_for is not cycle:
-            self._held_for, self._head = cycle, data  # the head: uvicorn writes it first, alone
-            return
-        self.transport.write(data)
-
-    def flush(self) -> None:
-        head, self._head = self._head, None
-        if head is not None:
-            self.transport.write(head)
-
-    def is_closing(self) -> bool:
-        return self.transport.is_closing()
-
-    def close(self) -> None:
-        self.flush()
-        self.transport.close()
-
-    def abort(self) -> None:
-        self._head = None
-        self.transport.abort()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.transport, name)
-
-
 #: The largest request body the direct path waits for: uvicorn's high-water
 #: mark, above which it stops reading until the application reads.
 DIRECT_BODY_LIMIT = 65536
 
 
+#: Bytes fed to the parser at a time: a request head that is still
+#: incomplete is measured to within this many bytes of its own (the parser
+#: says where a message begins only by calling back, once per feed).
+FEED_SLICE = 4096
+
+
 class DirectAnswers(Protocol):
     """What answers the direct path (:class:`~.asgi.RadistApp`)."""
 
-    def answer_at_once(self, scope: dict[str, Any], body: bytes, keep_alive: bool) -> Any: ...
+    def answer_now(self, scope: dict[str, Any], head: Head, body: bytes) -> Optional[Answer]: ...
+    def failed(self, exc: BaseException) -> Answer: ...
+    async def deliver(self, scope: dict[str, Any], receive: Any, send: Any, answer: Answer) -> None: ...
 
 
 class DirectRequest:
-    """A plain request on its way to the direct path: its scope, and its body as it arrives."""
+    """A plain request on its way to the direct path: its scope, its head, and its body as it arrives."""
 
-    __slots__ = ("scope", "body", "keep_alive")
+    __slots__ = ("scope", "head", "body")
 
-    def __init__(self, scope: Any, keep_alive: bool) -> None:
+    def __init__(self, scope: Any, head: Head) -> None:
         self.scope = scope
+        self.head = head
         self.body = b""
-        self.keep_alive = keep_alive
 
 
 class RadistHttpProtocol(HttpToolsProtocol):
@@ -139,16 +108,16 @@ class RadistHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._in_head = False  # between the first byte of a request and its blank line
         #: Why a parser callback stopped the parse (answered by send_400_response).
-        self._refusal: Optional[tuple[int, str]] = None
+        self._refusal: Optional[Refusal] = None
         #: A plain request whose body is still arriving (the direct path).
         self._pending: Optional[DirectRequest] = None
+        #: Upgraded to a signaling socket: the HTTP parser is fed no more.
+        self._upgraded = False
 
     # -- lifecycle -----------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._wire = transport  # the direct path writes whole answers: nothing to hold
-        self.transport = cast(asyncio.Transport, HeadWithBody(transport, self))
         self.registry[self.client] = self
         self._await_request()
 
@@ -160,9 +129,7 @@ class RadistHttpProtocol(HttpToolsProtocol):
         """The connection is a signaling socket from now on: no HTTP timer,
         deadline or registry entry outlives the upgrade."""
         self._end_http_phase()
-        if isinstance(self.transport, HeadWithBody):  # the socket writes frames: nothing to hold
-            self.transport.flush()
-            self.transport = self.transport.transport
+        self._upgraded = True
         super().handle_websocket_upgrade()
 
     def _end_http_phase(self) -> None:
@@ -187,74 +154,72 @@ class RadistHttpProtocol(HttpToolsProtocol):
         self.flow.resume_reading()
         self._await_request(idle=True)
 
-    # -- a bound on request heads ----------------------------------------------
+    # -- feeding the parser, and a bound on request heads ----------------------
 
     def data_received(self, data: bytes) -> None:
+        if len(data) <= FEED_SLICE:
+            self._feed(data)
+            return
+        view = memoryview(data)
+        for start in range(0, len(data), FEED_SLICE):
+            if self._upgraded or self.transport.is_closing():
+                return  # what follows belongs to the socket, or to nobody
+            self._feed(bytes(view[start:start + FEED_SLICE]))
+
+    def _feed(self, data: bytes) -> None:
         super().data_received(data)
-        # what was fed while the head stays incomplete is all head: the
-        # parser buffers it (an endless header value would grow forever)
+        # a head still incomplete: what was fed since the slice it began in
+        # is head (the parser buffers an endless header value), so the head
+        # alone is over the limit once that is more than the limit and a slice
         if self._in_head and not self.transport.is_closing():
             self._head_bytes += len(data)
-            if self._head_bytes > self.limits.max_head_bytes:
-                if len(self.url) > self.limits.max_url_bytes or not self.headers:
-                    self.answer_and_close(414, E.URL_TOO_LONG.format(limit=self.limits.max_url_bytes))
-                else:
-                    self.answer_and_close(431, E.HEADERS_TOO_LARGE)
+            limits = self.limits
+            if len(self.url) > limits.max_url_bytes:
+                self.answer_and_close(414, E.URL_TOO_LONG.format(limit=limits.max_url_bytes))
+            elif self._head_bytes - FEED_SLICE > limits.max_head_bytes:
+                self.answer_and_close(431, E.HEADERS_TOO_LARGE)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head = True
+        self._in_head, self._head_bytes = True, 0
         if self._request_deadline is not None and self._idle_since is not None:  # a request began: its own deadline
             self._request_deadline = self._idle_since + self.limits.read_timeout
             self._idle_since = None
 
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes = False, 0
-        limits = self.limits
-        # refused here, before uvicorn reads the head or hands it to the
+        # decided here, before uvicorn reads the head or hands it to the
         # WebSocket upgrade (whose own parser stops at 128 headers, unanswered)
-        if len(self.url) > limits.max_url_bytes:  # the URL parser stops at 64 KiB
-            self._refusal = (414, E.URL_TOO_LONG.format(limit=limits.max_url_bytes))
-        elif len(self.headers) > limits.max_headers:
-            self._refusal = (431, E.TOO_MANY_HEADERS.format(limit=limits.max_headers))
-        elif sum(len(name) + len(value) for name, value in self.headers) > limits.max_head_bytes:
-            # one that arrived in pieces is bounded as it comes (data_received)
-            self._refusal = (431, E.HEADERS_TOO_LARGE)
-        if self._refusal is not None:
-            raise ValueError(self._refusal[1])  # stops the parse: see send_400_response
-        if self.direct is not None and self._plain():
-            self._pending = self._direct_request()
+        head = read_head(self.parser.get_http_version(), self.url, self.headers, self.limits, self.parser.should_keep_alive())
+        if not isinstance(head, Head):
+            self._refusal = head
+            raise ValueError(head[1])  # stops the parse: see send_400_response
+        cast("dict[str, Any]", self.scope)[HEAD_KEY] = head  # the application reads it
+        self.expect_100_continue = head.expects_continue  # not on HTTP/1.0 (RFC 9110 10.1.1)
+        if self.direct is not None and self._deliverable_now(head):
+            self._pending = self._direct_request(head)
             return
         super().on_headers_complete()
 
-    # -- the direct path: a plain request answered without an ASGI task --------
+    # -- the direct path: a request answered without an ASGI task ---------------
 
-    def _plain(self) -> bool:
-        """Whether the request may wait for the direct path: nothing in flight
-        on this connection, a client that reads its answers (once the write
-        buffer is over its high-water mark, the ASGI path waits for it to
-        drain and stops reading meanwhile), no upgrade, no 100-continue, not
-        HEAD, and a body
-        of a known length the parser will hand over whole (above uvicorn's
-        high-water mark it stops reading until the application reads). What
-        the application alone decides (``Origin``, the control plane, a live
-        target) it decides in ``answer_at_once``."""
+    def _deliverable_now(self, head: Head) -> bool:
+        """Whether the request may be answered as soon as its body is there,
+        in one write: nothing in flight on this connection (answers leave in
+        order), a client that reads its answers (once the write buffer is
+        over its high-water mark, the request cycle waits for it to drain
+        and stops reading meanwhile), no upgrade, no ``100 Continue`` to
+        send first, and a body of a known length the parser hands over
+        whole (above uvicorn's high-water mark it stops reading until the
+        application reads). What to answer is the pipeline's, on either path."""
         cycle = self.cycle
         if (cycle is not None and not cycle.response_complete) or self.flow.write_paused:
             return False
-        if self.expect_100_continue or self.parser.should_upgrade():
+        if head.expects_continue or head.chunked or self.parser.should_upgrade():
             return False
-        if self.parser.get_method() == b"HEAD":
-            return False
-        for name, value in self.headers:
-            if name == b"content-length":
-                if len(value) > 5 or int(value) > DIRECT_BODY_LIMIT:  # the parser checked it is digits
-                    return False
-            elif name == b"transfer-encoding":
-                return False
-        return True
+        return head.content_length is None or head.content_length <= DIRECT_BODY_LIMIT
 
-    def _direct_request(self) -> DirectRequest:
+    def _direct_request(self, head: Head) -> DirectRequest:
         """What uvicorn's own ``on_headers_complete`` puts in the scope."""
         scope = self.scope
         http_version = self.parser.get_http_version()
@@ -266,7 +231,7 @@ class RadistHttpProtocol(HttpToolsProtocol):
         path = url.path.decode("ascii")
         scope["path"] = unquote(path) if "%" in path else path
         scope["query_string"] = url.query or b""
-        return DirectRequest(scope, http_version != "1.0" and self.parser.should_keep_alive())
+        return DirectRequest(scope, head)
 
     def on_body(self, body: bytes) -> None:
         pending = self._pending
@@ -281,28 +246,34 @@ class RadistHttpProtocol(HttpToolsProtocol):
             super().on_message_complete()
             return
         self._pending = None
-        assert self.direct is not None  # it made the request pending
+        direct = self.direct
+        assert direct is not None  # it made the request pending
         try:
-            answer = self.direct.answer_at_once(pending.scope, pending.body, pending.keep_alive)
-        except Exception as exc:  # a bug of this door: a 500 in the envelope, never the parser's 400
+            answer = direct.answer_now(pending.scope, pending.head, pending.body)
+        except Exception as exc:  # a bug of this door: a 500 in the envelope, reported, never the parser's 400
             LOGGER.exception("the direct path failed")
-            self._wire.write(error_response(500, "pytest-radist fake: " + E.DOOR_INTERNAL_ERROR.format(kind=type(exc).__name__, error=exc)))
-            self.transport.close()
-            return
-        if isinstance(answer, bytes):
-            self._wire.write(answer)
-            if not pending.keep_alive:
+            answer = direct.failed(exc)
+        if answer is None:  # only the request cycle may answer it (live mode's forward)
+            self._run_asgi(pending, self.app)
+        elif answer.delay or answer.drop:  # a fault: awaited, then delivered in order, as the request cycle does
+            async def deliver(scope: Any, receive: Any, send: Any) -> None:
+                await receive()  # the body, read already: receive() now answers only a disconnect
+                await direct.deliver(scope, receive, send, answer)
+
+            self._run_asgi(pending, deliver)
+        else:
+            keep_alive = pending.head.keep_alive
+            self.transport.write(answer.wire(close=not keep_alive))
+            if not keep_alive:
                 self.transport.close()
             self.on_response_complete()
-        else:  # a fault delays or drops it, or only the full path answers it: a task, as uvicorn starts one
-            self._run_asgi(pending, self.app if answer is None else answer)
 
     def _run_asgi(self, pending: DirectRequest, app: Any) -> None:
         cycle = RequestResponseCycle(
             scope=pending.scope, transport=self.transport, flow=self.flow, logger=self.logger,
             access_logger=self.access_logger, access_log=self.access_log,
             default_headers=self.server_state.default_headers, message_event=asyncio.Event(),
-            expect_100_continue=False, keep_alive=pending.keep_alive, on_response=self.on_response_complete,
+            expect_100_continue=False, keep_alive=pending.head.keep_alive, on_response=self.on_response_complete,
         )
         cycle.body, cycle.more_body = bytearray(pending.body), False
         cycle.message_event.set()  # the whole body is there for the application's first receive()
