@@ -77,15 +77,15 @@ def read_head(http_version: str, url: bytes, headers: list[tuple[bytes, bytes]],
             return 400, E.BAD_HEADER_VALUE.format(name=name.decode("latin-1"))
         if name == b"host":
             hosts += 1
-            host = value
+            host = value.strip(b" \t")  # the parser leaves a value's trailing whitespace (not part of it, RFC 9110 5.5)
         elif name == b"content-length":
             # the parser refuses a repeated or non-numeric Content-Length
             content_length = int(value)
         elif name == b"transfer-encoding":
-            if chunked or value.lower() != b"chunked":
+            if chunked or value.strip(b" \t").lower() != b"chunked":
                 return 400, E.TRANSFER_ENCODING_UNSUPPORTED
             chunked = True
-        elif name == b"expect" and http_version == "1.1" and value.lower() == b"100-continue":
+        elif name == b"expect" and http_version == "1.1" and value.strip(b" \t").lower() == b"100-continue":
             expects_continue = True
     if size > limits.max_head_bytes:
         return 431, E.HEADERS_TOO_LARGE

@@ -111,6 +111,8 @@ class RadistHttpProtocol(HttpToolsProtocol):
         self._refusal: Optional[Refusal] = None
         #: A plain request whose body is still arriving (the direct path).
         self._pending: Optional[DirectRequest] = None
+        #: A refusal that waits for the requests before it to be answered.
+        self._refuse_after: Optional[Refusal] = None
         #: Upgraded to a signaling socket: the HTTP parser is fed no more.
         self._upgraded = False
 
@@ -141,6 +143,10 @@ class RadistHttpProtocol(HttpToolsProtocol):
             del self.registry[self.client]
 
     def on_response_complete(self) -> None:
+        if self._refuse_after is not None and not self.pipeline:  # every request before the bad one is answered
+            refusal, self._refuse_after = self._refuse_after, None
+            self.answer_and_close(*refusal)
+            return
         if self.pipeline:  # a queued request starts now: uvicorn's own way
             super().on_response_complete()
             if not self.transport.is_closing():
@@ -157,12 +163,14 @@ class RadistHttpProtocol(HttpToolsProtocol):
     # -- feeding the parser, and a bound on request heads ----------------------
 
     def data_received(self, data: bytes) -> None:
+        if self._refuse_after is not None:  # the stream went wrong: nothing after it is read
+            return
         if len(data) <= FEED_SLICE:
             self._feed(data)
             return
         view = memoryview(data)
         for start in range(0, len(data), FEED_SLICE):
-            if self._upgraded or self.transport.is_closing():
+            if self._upgraded or self.transport.is_closing() or self._refuse_after is not None:
                 return  # what follows belongs to the socket, or to nobody
             self._feed(bytes(view[start:start + FEED_SLICE]))
 
@@ -180,6 +188,9 @@ class RadistHttpProtocol(HttpToolsProtocol):
                 self.answer_and_close(431, E.HEADERS_TOO_LARGE)
 
     def on_message_begin(self) -> None:
+        if self.transport.is_closing():  # an answer closed the connection: what follows is never dispatched
+            self._refusal = (400, E.MALFORMED_REQUEST)  # nobody reads it: answer_and_close sends nothing on a closing transport
+            raise ValueError("a request after the connection's last answer")
         super().on_message_begin()
         self._in_head, self._head_bytes = True, 0
         if self._request_deadline is not None and self._idle_since is not None:  # a request began: its own deadline
@@ -362,7 +373,26 @@ class RadistHttpProtocol(HttpToolsProtocol):
     # -- what the parser refuses ----------------------------------------------
 
     def send_400_response(self, msg: str) -> None:
-        self.answer_and_close(*(self._refusal or (400, E.MALFORMED_REQUEST)))
+        """The stream went wrong: refuse and close, once every request
+        received whole before it is answered, in order (as h11 has a server
+        do); a request whose own body went wrong is never run."""
+        refusal = self._refusal or (400, E.MALFORMED_REQUEST)
+        broken = self.cycle
+        earlier = bool(self.pipeline)
+        if broken is not None and not broken.response_complete:
+            if broken.more_body:  # the broken request is this one, mid-body
+                queued = [entry for entry in self.pipeline if entry[0] is broken]
+                if queued:  # behind others: taken out of the queue, they are answered
+                    self.pipeline.remove(queued[0])
+                    broken.disconnected = True
+                    earlier = True
+            else:  # a request received whole, still being answered
+                earlier = True
+        if earlier and not self.transport.is_closing():
+            self._refuse_after = refusal
+            self.flow.pause_reading()
+            return
+        self.answer_and_close(*refusal)
 
     def answer_and_close(self, status: Optional[int], message: str = "") -> None:
         """Send a JSON error (unless a response already started, or
