@@ -32,7 +32,7 @@ import responses  # noqa: E402
 from pytest_httpserver import HTTPServer  # noqa: E402
 
 from pytest_radist import LoopbackServer, RadistFake  # noqa: E402
-from pytest_radist.doors.cli import read_banner  # noqa: E402
+from pytest_radist.cli import read_banner  # noqa: E402
 
 STATIC_CALL = {"callId": "550e8400-e29b-41d4-a716-446655440000", "callTokens": ["ct_a", "ct_b"], "accessControl": "private"}
 
@@ -203,7 +203,7 @@ def bench_server_start(rounds: int) -> None:
 def bench_cli_memory(total: int) -> None:
     """RSS of a radist-fake process after ``total`` mixed requests: the journal
     keeps 10,000 entries, so memory levels off."""
-    process = subprocess.Popen([sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", "--seed", "1"],
+    process = subprocess.Popen([sys.executable, "-m", "pytest_radist.cli", "--port", "0", "--seed", "1"],
                                stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
@@ -386,7 +386,7 @@ def bench_cli_start(rounds: int) -> None:
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         bare.append(time.perf_counter() - started)
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0"], stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen([sys.executable, "-m", "pytest_radist.cli", "--port", "0"], stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
         read_banner(process.stdout)
         samples.append(time.perf_counter() - started)

@@ -67,9 +67,9 @@ def serve_fake(calls: int, out: IO[str]) -> None:
     import threading
 
     from pytest_radist import LoopbackServer, RadistFake
-    from pytest_radist.doors.cli import DEFAULT_JOURNAL_LIMIT
+    from pytest_radist.cli import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 
-    fake = RadistFake(seed=1, journal_limit=DEFAULT_JOURNAL_LIMIT)
+    fake = RadistFake(seed=1, journal_limit=DEFAULT_JOURNAL_LIMIT, journal_bytes=DEFAULT_JOURNAL_BYTES)
     for _ in range(calls):
         fake.make_call()
     public = fake.make_call("public")
@@ -261,10 +261,10 @@ def per_request_in_process(repeat: int, rounds: int) -> tuple[float, float, floa
 
     from pytest_radist import LoopbackServer, RadistFake
     from pytest_radist.api.app import ApiRequest
-    from pytest_radist.doors.cli import DEFAULT_JOURNAL_LIMIT
+    from pytest_radist.cli import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_LIMIT
 
     async def run() -> tuple[float, float, float, float]:
-        fake = RadistFake(seed=1, journal_limit=DEFAULT_JOURNAL_LIMIT)
+        fake = RadistFake(seed=1, journal_limit=DEFAULT_JOURNAL_LIMIT, journal_bytes=DEFAULT_JOURNAL_BYTES)
         server = LoopbackServer(fake, host="127.0.0.1", port=8000)
         ours, served = server._build()  # the server radist-fake runs, not started: its protocol is driven by hand
         served.target, served.stopping = fake, asyncio.Event()

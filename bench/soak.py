@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 
-from pytest_radist.doors.cli import read_banner  # noqa: E402
+from pytest_radist.cli import read_banner  # noqa: E402
 
 #: The server's RSS may move this much after warm-up (the issue's target).
 FLAT_MB = 20
@@ -225,7 +225,7 @@ def main() -> None:
     args = parser.parse_args()
     pairs, seconds, warm_up = (20, 25.0, 8.0) if args.quick else (250, 600.0, 120.0)
     journal = "1000" if args.quick else "10000"  # full after warm-up either way
-    process = subprocess.Popen([sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", "--seed", "1",
+    process = subprocess.Popen([sys.executable, "-m", "pytest_radist.cli", "--port", "0", "--seed", "1",
                                 "--journal-limit", journal], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

@@ -50,7 +50,7 @@ _EXPORTS = {
     "WrongKind": "pytest_radist.errors",
     "Conflict": "pytest_radist.errors",
     "FakeOnly": "pytest_radist.errors",
-    "VerifyError": "pytest_radist.verify.run",
+    "VerifyError": "pytest_radist.errors",
     "Unreachable": "pytest_radist.remote",
 }
 
@@ -86,7 +86,7 @@ if TYPE_CHECKING:
     from .model.state import PresenceEvent as PresenceEvent
     from .remote import Unreachable as Unreachable
     from .target import RadistFakeProblem as RadistFakeProblem, RadistTarget as RadistTarget
-    from .verify.run import VerifyError as VerifyError
+    from .errors import VerifyError as VerifyError
 
 
 def __getattr__(name: str) -> Any:

@@ -110,3 +110,8 @@ class Conflict(InvalidValue):
 class FakeOnly(RadistFakeError):
     """A control that only the fake has (faults, the clock, simulated peers,
     scenarios, state views, limits) was used in live mode."""
+
+
+class VerifyError(RadistFakeError):
+    """``radist-fake verify`` cannot give a trustworthy report: one line says why
+    (also importable from :mod:`pytest_radist.verify`, where it was)."""

@@ -91,6 +91,8 @@ SECRET_CORS = "Secret-key endpoints answer no CORS: the secret key must stay on 
 
 # Live mode (pytest --radist-live): the doors forward to a real Radist.
 LIVE_NO_CONTROL_PLANE = "Live mode: the control plane (/_radist/) needs the fake."  # 404 [fake]
+#: Live mode: a request target that is not a path (``OPTIONS *``) names nothing of the service's to forward to.
+LIVE_NOT_A_PATH = "Not forwarded: the request target {target!r} is not a path of the Radist API (live mode forwards paths under /api/v1)."
 LIVE_UNREACHABLE = "Live mode: could not reach {url}: {reason}"  # 502 [fake]
 LIVE_ANSWER_TOO_LARGE = "Live mode: {url} answered too much: {reason}"  # 502 [fake]
 FAKE_ONLY = "live mode: {control} needs the fake"  # the skip reason of a test

@@ -191,6 +191,8 @@ SETTINGS: tuple[Setting, ...] = (
             option=True, control=True, cli_default=False, live=True),
     Setting("journal_limit", "whole", None, "journal entries kept, the newest", minimum=1, none="all",
             cli_default=10_000, live=True),
+    Setting("journal_bytes", "whole", None, "bytes the journal's entries may hold, estimated; the newest are kept",
+            minimum=1, none="any size", cli_default=64 * 1024 * 1024, live=True),
     Setting("journal_body_limit", "whole", 64 * 1024, "largest request body the journal keeps (larger: OmittedBody)",
             minimum=1, none="any size", live=True),
     Setting("allowed_origins", "origins", None, "origins that may call the public-key mint and open signaling sockets",

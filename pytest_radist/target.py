@@ -21,7 +21,7 @@ from .doors.contract import ProjectKeys
 from .api import routes
 from .controls.browser import BrowserPolicy
 from .controls.faults import check_endpoint
-from .controls.journal import Journal, RecordedRequest
+from .controls.journal import ENTRY_WEIGHT, Journal, Pending, RecordedRequest, answer_weight
 from .controls.redaction import DEFAULT as DEFAULT_REDACTOR
 from .controls.redaction import Redactor, key_hint
 
@@ -93,13 +93,14 @@ class RadistTarget:
         """Journal one answered request. Only its parts are kept here (the
         entry, with keys and secrets redacted, is built when first read);
         a body over the journal's limit is dropped now, not kept till then."""
-        body = self.journal.body(request.body, request.body_size)
+        journal = self.journal
+        body = journal.body(request.body, request.body_size)
         status = 0 if outcome.drop else outcome.status
-        self.journal._record_later((
-            found.endpoint, status, door, RadistTarget._entry, self,
-            request.method, request.path, request.query, request.authorization, body, found, status,
+        weight = ENTRY_WEIGHT + (request.body_size or 0) + answer_weight(outcome.body) if journal.weighs else 0
+        journal._record_later(Pending(found.endpoint, status, door, RadistTarget._entry, (  # no bound method per request
+            self, request.method, request.path, request.query, request.authorization, body, found, status,
             outcome.body, outcome.raw, outcome.drop, key_type, door, self._now(), fault,
-        ))
+        )), weight)
 
     def _entry(
         self, method: str, raw_path: str, query: str, authorization: Optional[str], body: Any, found: routes.Match,

@@ -73,10 +73,10 @@ def calls_path(fake: RadistFake, project_id: Optional[str] = None) -> str:
 
 def start_radist_fake(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
     """``radist-fake --port 0 ARGS`` as a process, and the settings it printed."""
-    from pytest_radist.doors.cli import read_banner
+    from pytest_radist.cli import read_banner
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", *args],
+        [sys.executable, "-m", "pytest_radist.cli", "--port", "0", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None

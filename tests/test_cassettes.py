@@ -97,7 +97,7 @@ def test_a_recording_replays_against_the_fake_with_no_difference(pytester: pytes
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*test_a_call_and_its_tokens.json::replay PASSED*"])
 
-    status = subprocess.run([sys.executable, "-m", "pytest_radist.doors.cli", "verify", "--cassettes", str(cassettes),
+    status = subprocess.run([sys.executable, "-m", "pytest_radist.cli", "verify", "--cassettes", str(cassettes),
                              "--report", str(tmp_path / "replay.json")], capture_output=True, text=True, timeout=120)
     assert status.returncode == 0, status.stdout + status.stderr
     assert "3 of 3 cassettes agree with the fake" in status.stdout
@@ -167,7 +167,7 @@ def test_names_follow_first_appearance_and_come_back() -> None:
 
 def test_a_file_that_is_not_a_cassette_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"format": "something else"}')
-    status = subprocess.run([sys.executable, "-m", "pytest_radist.doors.cli", "verify", "--cassettes", str(tmp_path)],
+    status = subprocess.run([sys.executable, "-m", "pytest_radist.cli", "verify", "--cassettes", str(tmp_path)],
                             capture_output=True, text=True, timeout=60)
     assert status.returncode == 2 and status.stderr.strip().count("\n") == 0
     assert f"is not a cassette: its format is not '{FORMAT}'" in status.stderr
@@ -177,7 +177,7 @@ def test_verify_keeps_its_run_as_a_cassette_that_replays_clean(tmp_path: Path) -
     service = RadistFake(seed=2)
     try:
         env = {**_env(credentials_of(service)), "RADIST_API_BASE_URL": service.url}
-        run = subprocess.run([sys.executable, "-m", "pytest_radist.doors.cli", "verify", "--record", str(tmp_path / "c"),
+        run = subprocess.run([sys.executable, "-m", "pytest_radist.cli", "verify", "--record", str(tmp_path / "c"),
                               "--report", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=120, env=env)
     finally:
         service.close()

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from pytest_radist.doors.cli import build_parser
+from pytest_radist.cli import build_parser
 
 
 from .helpers import start_radist_fake as _start_cli
@@ -46,7 +46,7 @@ def test_radist_fake_serves_prints_credentials_and_stops_on_ctrl_c() -> None:
 
 def test_same_seed_same_keys() -> None:
     def keys() -> str:
-        process = subprocess.Popen([sys.executable, "-m", "pytest_radist.doors.cli", "--port", "0", "--seed", "3"],
+        process = subprocess.Popen([sys.executable, "-m", "pytest_radist.cli", "--port", "0", "--seed", "3"],
                                    stdout=subprocess.PIPE, text=True, env={**os.environ})
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(4)]
@@ -63,7 +63,7 @@ def test_defaults_are_documented() -> None:
 
 
 def test_bad_key_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
-    from pytest_radist.doors.cli import main
+    from pytest_radist.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
         main(["--port", "0", "--secret-key", "nope"])
@@ -102,7 +102,7 @@ def test_a_port_in_use_is_a_one_line_error() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "pytest_radist.doors.cli", "--port", str(port)],
+            [sys.executable, "-m", "pytest_radist.cli", "--port", str(port)],
             capture_output=True, text=True, timeout=30,
         )
     assert result.returncode == 2
@@ -146,7 +146,7 @@ def test_radist_fake_narrows_allowed_origins() -> None:
 
 def test_every_option_reads_the_environment() -> None:
     from pytest_radist.command_line import read_settings
-    from pytest_radist.doors.cli import CLI_SETTINGS, env_name
+    from pytest_radist.cli import CLI_SETTINGS, env_name
 
     environ = {"RADIST_FAKE_TOKEN_TTL": "none", "RADIST_FAKE_ROOM_LIMIT": "3", "RADIST_FAKE_RECONNECT_GRACE": "2.5",
                "RADIST_FAKE_ALLOW_ORIGIN": "http://a.localhost,http://b.localhost", "RADIST_FAKE_REALTIME": "true"}
@@ -175,7 +175,7 @@ BAD_VALUES = [
 
 @pytest.mark.parametrize("args, env, message", BAD_VALUES, ids=[" ".join(a) or next(iter(e)) for a, e, _ in BAD_VALUES])
 def test_a_bad_value_is_one_line_naming_the_flag_and_exit_status_2(args: list[str], env: dict[str, str], message: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "pytest_radist.doors.cli", *args], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "pytest_radist.cli", *args], capture_output=True, text=True,
                             timeout=30, env={**os.environ, **env})
     assert (result.returncode, result.stderr) == (2, f"radist-fake: {message}\n")
 

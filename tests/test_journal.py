@@ -153,3 +153,42 @@ def test_a_journal_read_while_requests_arrive_loses_none() -> None:
         writer.join(timeout=30)
     assert not writer.is_alive() and len(fake.requests) == 500
     assert len(fake.journal) == 500 and fake.journal.page(limit=500)[1] == 500
+
+
+def test_the_journal_keeps_its_newest_entries_within_a_byte_budget() -> None:
+    # a full journal of 100-call list_calls pages held about 200 MB when only entries were counted
+    fake = RadistFake(seed=2, journal_bytes=2 * 1024 * 1024)
+    for _ in range(100):
+        fake.make_call()
+    import urllib.request
+
+    page = urllib.request.Request(f"{fake.url}/api/v1/projects/{fake.project.id}/calls?limit=100",
+                                  headers={"Authorization": f"Bearer {fake.project.secret_key}"})
+    for _ in range(300):  # each page of 100 calls weighs about 40 KB
+        urllib.request.urlopen(page, timeout=5).read()
+    journal = fake.journal
+    assert journal.size <= 2 * 1024 * 1024
+    assert 0 < len(journal) < 300 and journal.dropped == 300 - len(journal)
+    assert fake.requests[-1].endpoint == "list_calls" and len(fake.requests[-1].response["calls"]) == 100  # the newest kept
+    journal.clear()
+    assert (len(journal), journal.size, journal.dropped) == (0, 0, 0)
+
+
+def test_entries_let_go_by_either_limit_are_counted_and_said_over_http() -> None:
+    import json
+    import urllib.request
+
+    fake = RadistFake(seed=2, journal_limit=5)
+    client = fake.client()
+    for _ in range(8):
+        client.create_p2p_connection()
+    assert (len(fake.journal), fake.journal.dropped) == (5, 3)
+    with urllib.request.urlopen(fake.url + "/_radist/requests", timeout=5) as answer:
+        page = json.load(answer)
+    assert (page["total"], page["dropped"]) == (5, 3)
+
+
+def test_an_unbudgeted_journal_weighs_nothing() -> None:
+    fake = RadistFake(seed=2)
+    fake.client().create_p2p_connection()
+    assert (fake.journal.weighs, fake.journal.size, fake.journal.dropped) == (False, 0, 0)

@@ -386,3 +386,16 @@ def test_live_mode_without_credentials_is_a_usage_error(pytester: pytest.Pyteste
     result = pytester.runpytest(*UNRELATED_PLUGINS, "--radist-live")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --radist-live / radist_live: set RADIST_KEY (*); RADIST_PUBLIC_KEY (*) in the environment*"])
+
+
+def test_options_asterisk_is_a_400_never_a_500(live: RadistLive) -> None:
+    # found in the audit of issue 25: the forwarder built a URL of "*" and failed
+    host, port = live.url.split("//")[1].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"is not a path of the Radist API" in body
+    assert live.problems == []

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pytest_radist import RadistFake, ServerLimits
-from pytest_radist.doors.cli import CLI_SETTINGS, build_parser
+from pytest_radist.cli import CLI_SETTINGS, build_parser
 from pytest_radist.errors import InvalidValue
 from pytest_radist.settings import MARKER, OPTIONS, SETTINGS, cli_table, pytest_table, setting
 

@@ -257,7 +257,7 @@ def test_an_upgrade_with_too_large_headers_is_refused_with_431(served: tuple[Rad
         assert head.startswith(b"HTTP/1.1 431 ") and json.loads(sock.recv(65536)) == {"error": "Request header fields too large."}
 
 
-@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "[1.5e400]"])
 def test_nan_and_infinity_in_a_signal_are_refused_and_never_relayed(served: tuple[RadistFake, LoopbackServer], number: str) -> None:
     fake, server = served
     call = fake.make_call("public")

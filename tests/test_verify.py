@@ -129,7 +129,7 @@ def test_radist_fake_verify_agrees_with_a_radist_fake_process(tmp_path: Path) ->
     process, settings = start_radist_fake()
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "pytest_radist.doors.cli", "verify", "--report", str(tmp_path / "r.json")],
+            [sys.executable, "-m", "pytest_radist.cli", "verify", "--report", str(tmp_path / "r.json")],
             capture_output=True, text=True, timeout=60, env={**settings, "PATH": "/usr/bin:/bin"},
         )
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Union, cast
 from urllib.parse import parse_qsl
 
 from ..errors import InvalidValue
@@ -30,6 +30,22 @@ def copy_json(value: Any) -> Any:
 
 #: Request bodies larger than this many bytes are not kept in the journal.
 DEFAULT_BODY_LIMIT = 64 * 1024
+#: What an entry holds beside its request body and its answer (its strings, the tuple or record), in bytes.
+ENTRY_WEIGHT = 512
+
+
+def answer_weight(body: Any) -> int:
+    """The bytes an answer keeps alive in the journal, estimated from its
+    shape without walking it (a list of calls dominates: a page of 100 is
+    about 40 KB of Python objects)."""
+    if type(body) is not dict:
+        return 0
+    weight = 0
+    for value in body.values():
+        weight += 64
+        if type(value) is list:
+            weight += 400 * len(value)
+    return weight
 
 
 @dataclass(frozen=True)
@@ -89,36 +105,83 @@ class RecordedRequest:
         return f"{self.endpoint or 'UNROUTED'} {self.method} {self.path}{query}{body} -> {self.status}{fault}"
 
 
-#: An entry recorded but not built yet (``Journal._record_later``): the
-#: fields the filters read, what builds it, then what it is built from.
-#: One flat tuple: the one object a request adds to the journal.
-_Later = tuple[Any, ...]
-_Entry = Union[RecordedRequest, _Later]
+class Pending(NamedTuple):
+    """An entry recorded but not built yet (:meth:`Journal._record_later`):
+    the fields the filters read, and what builds it from what (a server
+    answers many more requests than anyone reads: the reader pays)."""
+
+    endpoint: Optional[str]
+    status: int
+    door: str
+    #: Makes the entry (redacting what it must) from ``parts``.
+    build: Callable[..., RecordedRequest]
+    parts: tuple[Any, ...]
+
+
+_Entry = Union[RecordedRequest, Pending]
 
 
 def _built(entry: _Entry) -> RecordedRequest:
-    return entry[3](*entry[4:]) if type(entry) is tuple else entry  # type: ignore[return-value]
+    if type(entry) is Pending:
+        return entry.build(*entry.parts)
+    return cast(RecordedRequest, entry)
 
 
 class Journal:
     """Thread-safe, append-only list of :class:`RecordedRequest`.
 
-    ``max_entries`` keeps only the newest entries (``None``: all, as a test
-    wants); bodies over ``body_limit`` bytes are replaced by an
-    :class:`OmittedBody` (``None``: keep every body).
+    ``max_entries`` keeps only the newest entries, and ``max_bytes`` only
+    the newest that fit in that many bytes (estimated: an entry's request
+    body, its answer's shape, :data:`ENTRY_WEIGHT`); ``None``: all, as a
+    test wants. :attr:`dropped` counts the entries either let go. Bodies
+    over ``body_limit`` bytes are replaced by an :class:`OmittedBody`
+    (``None``: keep every body).
 
     The fake and live mode record an entry as its parts, built (and its
     secrets redacted) when first read: a server answers many more requests
     than anyone reads, so the reader pays for the entry, not the request."""
 
-    def __init__(self, max_entries: Optional[int] = None, body_limit: Optional[int] = DEFAULT_BODY_LIMIT) -> None:
-        for name, value in (("max_entries", max_entries), ("body_limit", body_limit)):
+    def __init__(self, max_entries: Optional[int] = None, body_limit: Optional[int] = DEFAULT_BODY_LIMIT,
+                 max_bytes: Optional[int] = None) -> None:
+        for name, value in (("max_entries", max_entries), ("body_limit", body_limit), ("max_bytes", max_bytes)):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise InvalidValue(f"journal {name} must be a positive whole number or None (no limit), got {value!r}")
         self.max_entries = max_entries
         self.body_limit = body_limit
+        self.max_bytes = max_bytes
+        #: Entries let go to keep within ``max_entries`` and ``max_bytes``, since the journal began or was cleared.
+        self.dropped = 0
         self._lock = threading.Lock()
-        self._entries: deque[_Entry] = deque(maxlen=max_entries)
+        self._entries: deque[_Entry] = deque()
+        self._weights: deque[int] = deque()  # each entry's, while max_bytes is set
+        self._bytes = 0
+
+    @property
+    def weighs(self) -> bool:
+        """Whether entries are weighed as they are recorded (a byte budget is set)."""
+        return self.max_bytes is not None
+
+    @property
+    def size(self) -> int:
+        """Bytes the entries hold, estimated (``0`` when no byte budget is set: nothing is weighed)."""
+        return self._bytes
+
+    def _append(self, entry: _Entry, weight: int) -> None:
+        """Under the lock: keep ``entry``, letting the oldest go past either limit."""
+        entries = self._entries
+        entries.append(entry)
+        if self.max_bytes is not None:
+            self._weights.append(weight)
+            self._bytes += weight
+            while self._bytes > self.max_bytes and len(entries) > 1:
+                entries.popleft()
+                self._bytes -= self._weights.popleft()
+                self.dropped += 1
+        if self.max_entries is not None and len(entries) > self.max_entries:
+            entries.popleft()
+            if self.max_bytes is not None:
+                self._bytes -= self._weights.popleft()
+            self.dropped += 1
 
     def body(self, value: Any, size: Optional[int]) -> Any:
         """What the journal keeps of a request body of ``size`` bytes."""
@@ -127,29 +190,29 @@ class Journal:
         return value
 
     def record(self, entry: RecordedRequest) -> None:
+        weight = ENTRY_WEIGHT + answer_weight(entry.response) if self.max_bytes is not None else 0
         with self._lock:
-            self._entries.append(entry)
+            self._append(entry, weight)
 
-    def _record_later(self, entry: tuple[Any, ...]) -> None:
-        """Record ``(endpoint, status, door, build, *parts)``: an entry that
-        ``build(*parts)`` makes when it is first read, carrying that
-        ``endpoint``, ``status`` and ``door`` (the filters of :meth:`page`
-        read them without building it). ``parts`` must not change afterwards."""
+    def _record_later(self, entry: Pending, weight: int = 0) -> None:
+        """Record an entry that ``entry.build(*entry.parts)`` makes when it is
+        first read (the filters of :meth:`page` read its endpoint, status
+        and door without building it); its parts must not change afterwards.
+        ``weight``: its bytes, estimated, when :attr:`weighs`."""
         with self._lock:
-            self._entries.append(entry)
+            self._append(entry, weight)
 
     def entries(self) -> list[RecordedRequest]:
         with self._lock:
             snapshot = list(self._entries)
         # built outside the lock (the server goes on recording), then kept built;
         # ``snapshot`` holds the tuples alive, so their ids cannot be reused meanwhile
-        built = {id(entry): _built(entry) for entry in snapshot if type(entry) is tuple}
+        built = {id(entry): _built(entry) for entry in snapshot if type(entry) is Pending}
         if not built:
             return snapshot  # type: ignore[return-value]
         with self._lock:
-            self._entries = deque((built.get(id(entry), entry) if type(entry) is tuple else entry for entry in self._entries),
-                                  maxlen=self.max_entries)
-        return [built[id(entry)] if type(entry) is tuple else entry for entry in snapshot]  # type: ignore[misc]
+            self._entries = deque(built.get(id(entry), entry) if type(entry) is Pending else entry for entry in self._entries)
+        return [built[id(entry)] if type(entry) is Pending else entry for entry in snapshot]  # type: ignore[misc]
 
     def page(
         self,
@@ -172,10 +235,7 @@ class Journal:
         found: list[_Entry] = []
         with self._lock:
             for entry in (reversed(self._entries) if newest_first else self._entries):
-                if type(entry) is tuple:
-                    its_endpoint, its_status, its_door = entry[0], entry[1], entry[2]
-                else:
-                    its_endpoint, its_status, its_door = entry.endpoint, entry.status, entry.door  # type: ignore[union-attr]
+                its_endpoint, its_status, its_door = entry.endpoint, entry.status, entry.door
                 if ((endpoint is None or its_endpoint == endpoint) and (status is None or its_status == status)
                         and (door is None or its_door == door)):
                     if start <= total < start + limit:
@@ -186,6 +246,8 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._weights.clear()
+            self._bytes = self.dropped = 0
 
     def __iter__(self) -> Iterator[RecordedRequest]:
         return iter(self.entries())

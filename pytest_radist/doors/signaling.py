@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Protocol, Union
@@ -217,12 +218,20 @@ def _not_json(constant: str) -> Any:
     raise ValueError(constant)
 
 
+def _finite(text: str) -> float:
+    """A JSON number as a float, refused when it overflows (``1e999`` would be relayed as a bare ``Infinity``)."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("Infinity")
+    return value
+
+
 def _parse(text: str) -> tuple[Optional[dict[str, Any]], Optional[str]]:
     """A frame's JSON object, or why it is not one. Strict JSON: ``NaN`` and
     ``Infinity``, which Python reads and a browser's ``JSON.parse`` refuses,
-    are never relayed."""
+    and numbers that overflow to infinity, are never relayed."""
     try:
-        value = json.loads(text, parse_constant=_not_json)
+        value = json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         return None, E.BAD_NUMBER if exc.args and exc.args[0] in ("NaN", "Infinity", "-Infinity") else E.BAD_MESSAGE
     return (value, None) if isinstance(value, dict) else (None, E.BAD_MESSAGE)

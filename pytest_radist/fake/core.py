@@ -53,6 +53,7 @@ class RadistFake(StateViews, Participation, Scenarios):
         strict: bool = True,
         journal_limit: Optional[int] = None,
         journal_body_limit: Optional[int] = DEFAULT_BODY_LIMIT,
+        journal_bytes: Optional[int] = None,
         allowed_origins: Optional[Sequence[str]] = None,
         secret_cors: bool = False,
         control_origins: Optional[Sequence[str]] = None,
@@ -66,7 +67,7 @@ class RadistFake(StateViews, Participation, Scenarios):
             clock = Clock(realtime=True)
         super().__init__(
             seed=random.SystemRandom().randrange(2**32) if seed is None else seed, strict=strict,
-            journal=Journal(journal_limit, journal_body_limit),
+            journal=Journal(journal_limit, journal_body_limit, journal_bytes),
             browser=BrowserPolicy.build(allowed_origins, secret_cors, control_origins, allowed_hosts, control_token),
         )
         self.clock = clock or Clock()

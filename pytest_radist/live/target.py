@@ -88,12 +88,13 @@ class RadistLive(RadistTarget):
         strict: bool = True,
         journal_limit: Optional[int] = None,
         journal_body_limit: Optional[int] = DEFAULT_BODY_LIMIT,
+        journal_bytes: Optional[int] = None,
         timeout: float = DEFAULT_TIMEOUT,
         refuse: Optional[Callable[[str], NoReturn]] = None,
     ) -> None:
         super().__init__(
             seed=random.SystemRandom().randrange(2**32) if seed is None else seed, strict=strict,
-            journal=Journal(journal_limit, journal_body_limit),
+            journal=Journal(journal_limit, journal_body_limit, journal_bytes),
             browser=BrowserPolicy.build(None, False, None, None, None),
         )
         self.credentials = credentials
@@ -125,6 +126,8 @@ class RadistLive(RadistTarget):
         control plane is not forwarded."""
         if request.path.startswith(CONTROL_PREFIX):
             return Outcome(404, {"error": E.LIVE_NO_CONTROL_PLANE})
+        if not request.path.startswith("/"):  # OPTIONS *: no URL of the service's to forward to
+            return Outcome(400, {"error": E.LIVE_NOT_A_PATH.format(target=request.path)})
         found = routes.match(request.method, request.path)
         outcome = self._forward(request)  # a socket's upgrade goes through relay_socket instead
         if self.recorder is not None and not outcome.forward_failed:

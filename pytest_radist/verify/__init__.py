@@ -8,6 +8,7 @@ and an in-process fake and returns a :class:`Report`; the command line
 from __future__ import annotations
 
 from .checks import CHECKS, Check
-from .run import REPORT_FORMAT, Report, Result, VerifyError, run
+from ..errors import VerifyError
+from .run import REPORT_FORMAT, Report, Result, run
 
 __all__ = ["CHECKS", "Check", "REPORT_FORMAT", "Report", "Result", "VerifyError", "run"]

@@ -85,7 +85,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     from ..controls.redaction import Redactor
     from .report import closing, table, upstream_issue
-    from .run import VerifyError, run
+    from ..errors import VerifyError
+    from .run import run
 
     # a target may echo the keys: nothing printed or written carries them
     redact = Redactor([credentials.secret_key, credentials.public_key], fields=False)

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Optional, Sequence
 
 from .. import __version__
-from ..errors import RadistFakeError
+from ..errors import VerifyError as VerifyError  # re-exported: it lived here
 from ..remote import DEFAULT_TIMEOUT, Unreachable
 from ..live import LiveCredentials
 from .checks import CHECKS, SECTIONS, UNKNOWN_ID, Check, new_nonce
@@ -18,10 +18,6 @@ from .sides import Exchange, FakeSide, Session, Side
 
 #: The ``format`` of the JSON report; bumped when a field changes meaning.
 REPORT_FORMAT = "pytest-radist-verify/1"
-
-
-class VerifyError(RadistFakeError):
-    """The run cannot give a trustworthy report: one line says why."""
 
 
 @dataclass(frozen=True)

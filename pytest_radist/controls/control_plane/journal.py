@@ -41,7 +41,8 @@ def list_requests(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     page, limit = given.get("page", 1), given.get("limit", DEFAULT_LIMIT)
     entries, total = fake.journal.page(
         page, limit, endpoint=given.get("endpoint"), status=given.get("status"), door=given.get("door"))
-    return 200, {"requests": [entry_json(r) for r in entries], "page": page, "limit": limit, "total": total}
+    return 200, {"requests": [entry_json(r) for r in entries], "page": page, "limit": limit, "total": total,
+                 "dropped": fake.journal.dropped}
 
 
 #: Entries in one page of the journal by default, and at most: an answer

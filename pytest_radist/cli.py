@@ -1,4 +1,5 @@
-"""``radist-fake``: the fake as a standalone HTTP server.
+"""``radist-fake``: the fake as a standalone HTTP server (and ``radist-fake
+verify``). Above the doors: it builds a fake and serves it on one.
 
 Its flags are the settings table's (:mod:`pytest_radist.settings`): every
 setting of the fake, of the loopback server, and the address to listen on.
@@ -16,12 +17,12 @@ import sys
 import threading
 from typing import IO, Mapping, Optional, Sequence
 
-from ..command_line import OneLineParser, add_settings, read_settings
-from ..errors import InvalidValue
-from ..settings import SETTINGS
-from .collector import Collector
-from .limits import ServerLimits
-from .server import LoopbackServer, listens_everywhere
+from .command_line import OneLineParser, add_settings, read_settings
+from .doors.collector import Collector
+from .doors.limits import ServerLimits
+from .doors.server import LoopbackServer, listens_everywhere
+from .errors import InvalidValue
+from .settings import SETTINGS
 
 #: The line after which ``radist-fake`` serves.
 READY_LINE = "Serving the Radist fake; press Ctrl-C to stop."
@@ -31,6 +32,8 @@ CLI_SETTINGS = tuple(s for s in SETTINGS if s.cli and s.owner != "plugin")
 DEFAULT_CLI_PORT = next(s.default for s in SETTINGS if s.name == "port")
 #: Journal entries ``radist-fake`` keeps: a long-running server must not grow without bound.
 DEFAULT_JOURNAL_LIMIT = next(s.default_for_cli for s in SETTINGS if s.name == "journal_limit")
+#: Bytes the journal of ``radist-fake`` may hold (estimated): entries alone would not bound a journal of large pages.
+DEFAULT_JOURNAL_BYTES = next(s.default_for_cli for s in SETTINGS if s.name == "journal_bytes")
 
 
 def read_banner(stdout: IO[str]) -> dict[str, str]:
@@ -77,11 +80,11 @@ def _cannot_listen(host: str, port: int, exc: OSError) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["verify"]:  # radist-fake verify: the conformance run
-        from ..verify.command import main as verify
+        from .verify.command import main as verify
 
         return verify(argv[1:])
     values = read_settings(build_parser().parse_args(argv), CLI_SETTINGS)
-    from ..fake import RadistFake
+    from .fake import RadistFake
 
     host, port = values.pop("host"), values.pop("port")
     limits = {name: values.pop(name) for name in list(values) if name in ServerLimits.__dataclass_fields__}
@@ -112,8 +115,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     collector = Collector(lambda: server.received)  # short pauses, however many calls the state holds
     collector.start()
     print(READY_LINE, flush=True)
+    reported = 0
     while not stop.wait(0.5):
         collector.tick()
+        problems = fake.problems
+        for problem in problems[reported:]:  # a 5xx of the fake's own, an unroutable request in strict mode: one line each
+            print(f"radist-fake: problem: {problem}", file=sys.stderr, flush=True)
+        reported = len(problems)
     collector.stop()
     server.stop()
     print("radist-fake stopped.", flush=True)
