@@ -36,6 +36,10 @@ BAD_HEADER_VALUE = "Invalid value of header {name}: control characters are not a
 TRANSFER_ENCODING_UNSUPPORTED = "Unsupported Transfer-Encoding: only chunked is accepted."  # 400
 REQUEST_TIMEOUT = "Request not received in time: send the whole request within {limit} seconds."  # 408 [fake]
 NO_FAKE_ATTACHED = "No fake is attached to this server."  # 503 [fake]: between tests, not bad input
+#: The loopback server waited for the state's lock (``with fake.lock:`` around a request to the server): a 503.
+STATE_LOCK_HELD = ("the state's lock (fake.lock) was held for over {seconds:g} s while the loopback server waited to "
+                   "answer {method} {path}: the server answers on one thread, so release the lock before a request to it "
+                   "(hold it only to read several views at once)")
 #: A bug of the loopback server's own code: the 500's error, and the problem a strict fake reports.
 DOOR_INTERNAL_ERROR = "internal error in the HTTP front door: {kind}: {error}"
 

@@ -298,3 +298,20 @@ def test_a_bug_of_the_door_is_a_500_in_the_envelope_and_a_problem(served: tuple[
         status, _, body = reader.answer()
     assert status == 500 and json.loads(body)["error"].endswith("LookupError: boom")
     assert fake.problems == ["internal error in the HTTP front door: LookupError: boom"]
+
+
+def test_holding_fake_lock_across_a_request_to_the_server_fails_within_a_second_naming_it() -> None:
+    # it froze every connection and socket until the client gave up, silently
+    import urllib.error
+    import urllib.request
+
+    fake = RadistFake(seed=4)
+    request = urllib.request.Request(fake.url + calls_path(fake), method="POST", data=b"{}",
+                                     headers={"Authorization": f"Bearer {fake.project.secret_key}", "Content-Type": "application/json"})
+    with fake.lock:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=HANG)
+    assert refused.value.code == 503 and "fake.lock" in json.loads(refused.value.read())["error"]
+    assert len(fake.problems) == 1 and "the state's lock (fake.lock) was held" in fake.problems[0]
+    assert fake.calls == {}  # nothing was done
+    assert urllib.request.urlopen(request, timeout=HANG).status == 200  # released: served again

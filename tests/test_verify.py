@@ -251,3 +251,29 @@ def test_every_check_is_tagged_and_placed() -> None:
     for check in CHECKS:
         assert check.source in ("doc", "fake") and check.section in SECTIONS and check.rule, check
     assert {c.section for c in CHECKS} >= {"§1", "§2", "§3", "§4", "§5", "§6", "§7"} - {"§7"}
+
+
+def test_a_side_keeps_one_connection_for_its_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    # verify opened a connection for every request: against the real service, a TLS handshake per check
+    import http.client
+
+    from pytest_radist.verify.sides import Side
+
+    opened: list[tuple[str, int]] = []
+    connect = http.client.HTTPConnection.connect
+
+    def counting(self: http.client.HTTPConnection) -> None:
+        opened.append((self.host, self.port or 0))
+        connect(self)
+
+    monkeypatch.setattr(http.client.HTTPConnection, "connect", counting)
+    fake = RadistFake(seed=9)
+    side = Side(fake.url, timeout=5)
+    try:
+        for _ in range(10):
+            reply = side.send("POST", f"/api/v1/projects/{fake.project.id}/calls", f"Bearer {fake.project.secret_key}", b"{}")
+            assert reply.status == 200
+    finally:
+        side.close()
+        fake.close()
+    assert len(opened) == 1 and len(fake.calls) == 10

@@ -28,6 +28,12 @@ DEFAULT_PROJECT_ID = "test-project"
 SETTINGS_OF_THE_FAKE = tuple(s.name for s in SETTINGS if s.owner == "fake")
 
 
+#: The doors the loopback server answers on its one thread (see :meth:`RadistFake.dispatch`).
+_SERVED_DOORS = frozenset({"http", "socket"})
+#: Seconds the loopback server waits for the state's lock before it answers 503.
+SERVER_LOCK_WAIT = 1.0
+
+
 class RadistFake(StateViews, Participation, Scenarios):
     """A stateful, in-process fake of the Radist API.
 
@@ -124,7 +130,25 @@ class RadistFake(StateViews, Participation, Scenarios):
 
         ``door`` names the front door for the journal (``transport``,
         ``http``, ``requests``). Paths under ``/_radist/`` are the control
-        plane (:mod:`pytest_radist.controls.control_plane`), not journaled."""
+        plane (:mod:`pytest_radist.controls.control_plane`), not journaled.
+
+        The loopback server answers every connection on one thread: it
+        waits at most :data:`SERVER_LOCK_WAIT` seconds for the state's lock
+        (a test holding ``fake.lock`` around a request to the server would
+        otherwise freeze every connection), then answers 503 and reports it."""
+        if door in _SERVED_DOORS:
+            lock = self._world.lock
+            if not lock.acquire(timeout=SERVER_LOCK_WAIT):
+                message = E.STATE_LOCK_HELD.format(seconds=SERVER_LOCK_WAIT, method=request.method, path=request.path)
+                self.report_problem(message)
+                return Outcome(503, {"error": f"pytest-radist fake: {message}"})
+            try:
+                return self._dispatch(request, door)
+            finally:
+                lock.release()
+        return self._dispatch(request, door)
+
+    def _dispatch(self, request: api.ApiRequest, door: str) -> Outcome:
         if request.path.startswith(CONTROL_PREFIX):
             from ..controls import control_plane  # loaded on the first control request
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Callable, Mapping, Optional, Union
 from urllib.parse import quote, urlencode
 
-from ..remote import Reply, Unreachable, forward
+from ..remote import Connections, Reply, Unreachable, forward
 from ..live import LiveCredentials
 from ..fidelity.answers import field
 from ..fidelity.sockets import SocketProbe
@@ -36,11 +36,13 @@ class Side:
     def __init__(self, base_url: str, timeout: float) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        #: One connection kept alive for the run (against the real service: one TLS handshake, not one per check).
+        self.connections = Connections(keep=1)
 
     def send(self, method: str, path_and_query: str, authorization: Optional[str], body: Optional[bytes],
              headers: Optional[Mapping[str, str]] = None) -> Reply:
         return forward(self.base_url, method, path_and_query, authorization=authorization, body=body,
-                       timeout=self.timeout, headers=headers)
+                       timeout=self.timeout, headers=headers, connections=self.connections)
 
     def socket(self, path_and_query: str, headers: Optional[Mapping[str, str]] = None,
                on_close: Optional[Callable[[], None]] = None) -> SocketProbe:
@@ -51,7 +53,7 @@ class Side:
         time.sleep(seconds)
 
     def close(self) -> None:
-        pass
+        self.connections.close_idle()
 
 
 class FakeSide(Side):
@@ -75,6 +77,7 @@ class FakeSide(Side):
         self.fake.clock.advance(seconds)
 
     def close(self) -> None:
+        super().close()
         self.fake.close()
 
 

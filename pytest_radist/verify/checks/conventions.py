@@ -118,12 +118,12 @@ def _unknown_path(s: Session) -> Facts:
 #: Every path of the REST API, a method it does not take, and the methods it does.
 def _paths(s: Session) -> list[tuple[str, str, list[str]]]:
     return [
-        (s.project_path("/calls"), "DELETE", ["GET", "POST"]),
+        (s.project_path("/calls"), "DELETE", ["GET", "HEAD", "POST"]),
         (s.project_path(f"/p2p/calls/{UNKNOWN_ID}/token"), "GET", ["POST"]),
         (f"/p2p/calls/{UNKNOWN_ID}/token", "GET", ["POST"]),
         (s.project_path("/rooms"), "GET", ["POST"]),
         (s.project_path(f"/rooms/{UNKNOWN_ID}/token"), "GET", ["POST"]),
-        (s.project_path("/spaces"), "DELETE", ["GET", "POST"]),
+        (s.project_path("/spaces"), "DELETE", ["GET", "HEAD", "POST"]),
         (s.project_path(f"/spaces/{UNKNOWN_ID}"), "GET", ["DELETE", "PATCH"]),
         (s.project_path(f"/spaces/{UNKNOWN_ID}/rotate-host-token"), "GET", ["POST"]),
     ]
@@ -137,6 +137,17 @@ def _wrong_method(s: Session) -> Facts:
         reply = s.send(method, path)
         facts[f"{method} {path.replace(s.project_path(), '/projects/{projectId}').replace(UNKNOWN_ID, '{id}')}"] = {
             **answer(reply), "allow": methods(header(reply, "Allow"))}
+    return facts
+
+
+@check("routes.head", "fake", "§2 conventions",
+       "`HEAD` of a `GET` route is answered as that `GET` without its body: the same status and type, an empty body")
+def _head(s: Session) -> Facts:
+    facts = {}
+    for name, path in (("list_calls", s.project_path("/calls")), ("list_spaces", s.project_path("/spaces"))):
+        head, get = s.send("HEAD", path), s.send("GET", path)
+        facts[name] = {"status": head.status, "as the GET's": head.status == get.status and head.content_type == get.content_type,
+                       "body bytes": len(head.raw)}
     return facts
 
 
