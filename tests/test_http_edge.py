@@ -24,6 +24,7 @@ from pytest_radist import LoopbackServer, RadistFake
 from pytest_radist.doors.limits import ServerLimits
 
 from .helpers import calls_path
+from .test_server_robustness import serving
 
 HANG = 3.0
 PATIENT = ServerLimits(keep_alive_timeout=30.0, read_timeout=30.0)
@@ -31,14 +32,8 @@ PATIENT = ServerLimits(keep_alive_timeout=30.0, read_timeout=30.0)
 
 @pytest.fixture
 def served() -> Iterator[tuple[RadistFake, LoopbackServer]]:
-    fake = RadistFake(seed=25)
-    server = LoopbackServer(fake, limits=PATIENT)
-    fake.serve_on(server)
-    server.start()
-    try:
-        yield fake, server
-    finally:
-        server.stop()
+    with serving(PATIENT) as both:
+        yield both
 
 
 class Reader:

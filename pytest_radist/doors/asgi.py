@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, TypeVar, U
 from .. import errors as E
 from ..api import routes
 from ..api.app import NO_BODY, ApiRequest, Outcome
-from .asgi_io import Receive, Scope, Send, headers_of, off_loop, path_of, read_body, refuse_socket, send_answer, text_of
+from .asgi_io import Receive, Scope, Send, headers_of, off_loop, path_of, read_body, refuse_socket, text_of
 from .http_rules import HEAD_KEY, Head, Refusal, read_head
 from .limits import ServerLimits
 from .pipeline import Answer, Pipeline, refusal
@@ -32,8 +32,24 @@ if TYPE_CHECKING:
     from .socket_protocol import RadistWebSocketProtocol
 
 _T = TypeVar("_T")
+#: Bytes of an answer handed to uvicorn at a time.
+_SLICE = 64 * 1024
 #: An ASGI application.
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+async def send_answer(send: Send, answer: Answer, *, close: bool = False) -> None:
+    """Deliver a decided answer through uvicorn's request cycle (it leaves
+    out the body of a ``HEAD`` itself)."""
+    payload = answer.body()
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers(close)})
+    # in slices, so that the write buffer's high-water mark holds: uvicorn
+    # waits for a slow client to drain before each one, and a client that
+    # never reads is closed after ServerLimits.write_timeout
+    last = max(0, len(payload) - 1) // _SLICE * _SLICE
+    for start in range(0, last, _SLICE):
+        await send({"type": "http.response.body", "body": payload[start:start + _SLICE], "more_body": True})
+    await send({"type": "http.response.body", "body": payload[last:]})
 
 
 class ServedApp:

@@ -1,6 +1,6 @@
 """The ASGI side of one request, for the loopback server's application
 (:mod:`.asgi`): reading the scope (headers, the raw path, the body within
-its limit), delivering a decided answer, refusing a socket, and running
+its limit), refusing a socket, and running
 live mode's forwarding off the event loop. What to answer is decided in
 :mod:`.pipeline`."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Union
+from typing import Any, Awaitable, Callable, Optional, Union
 from urllib.parse import urlsplit
 
 from .. import errors as E
@@ -19,15 +19,10 @@ from ..controls.control_plane import PREFIX as CONTROL_PREFIX
 
 from .http_rules import Refusal
 
-if TYPE_CHECKING:
-    from .pipeline import Answer
-
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-#: Bytes of an answer handed to the server at a time.
-_SLICE = 64 * 1024
 
 
 async def off_loop(call: Callable[..., Any], *args: Any) -> Any:
@@ -114,17 +109,3 @@ async def read_body(receive: Receive, limit: int) -> Union[bytes, Refusal, None]
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-async def send_answer(send: Send, answer: Answer, *, close: bool = False) -> None:
-    """Deliver a decided answer through uvicorn's request cycle (it leaves
-    out the body of a ``HEAD`` itself)."""
-    payload = answer.body()
-    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers(close)})
-    # in slices, so that the write buffer's high-water mark holds: uvicorn
-    # waits for a slow client to drain before each one, and a client that
-    # never reads is closed after ServerLimits.write_timeout
-    last = max(0, len(payload) - 1) // _SLICE * _SLICE
-    for start in range(0, last, _SLICE):
-        await send({"type": "http.response.body", "body": payload[start:start + _SLICE], "more_body": True})
-    await send({"type": "http.response.body", "body": payload[last:]})

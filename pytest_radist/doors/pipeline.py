@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Union
 
 from .. import errors as E
 from ..api.app import ApiRequest, Outcome, parse_body
@@ -26,8 +26,16 @@ from .http_rules import Refusal
 from .json_bytes import json_bytes
 
 if TYPE_CHECKING:
-    from .asgi import ServedApp
     from .contract import Served
+
+
+class ServedState(Protocol):
+    """What the pipeline reads of the server (:class:`~.asgi.ServedApp`)."""
+
+    @property
+    def target(self) -> Optional[Served]: ...
+    @property
+    def host(self) -> str: ...
 
 _JSON = (b"content-type", b"application/json")
 _JSON_HEAD = _JSON[0] + b": " + _JSON[1] + b"\r\ncontent-length: "  # most answers' head, less the length
@@ -127,7 +135,7 @@ class Pipeline:
     """Admit, dispatch, encode: the one routine of every HTTP request the
     loopback server answers (see the module's docstring)."""
 
-    def __init__(self, served: ServedApp, default_host: str) -> None:
+    def __init__(self, served: ServedState, default_host: str) -> None:
         self.served = served
         #: ``host:port`` the server was started on: the base of answers' URLs when a client names no Host.
         self.default_host = default_host
