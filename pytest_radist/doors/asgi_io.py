@@ -58,8 +58,13 @@ async def off_loop(call: Callable[..., Any], *args: Any) -> Any:
 
 def headers_of(scope: Scope) -> dict[bytes, bytes]:
     """The request's headers by lowercase name (the first of repeated ones)."""
+    return first_of_each(scope["headers"])
+
+
+def first_of_each(raw_headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """Headers as the parser gave them, by lowercase name (the first of repeated ones)."""
     found: dict[bytes, bytes] = {}
-    for name, value in scope["headers"]:
+    for name, value in raw_headers:
         found.setdefault(name, value)
     return found
 

@@ -21,7 +21,7 @@ from .. import errors as E
 from ..api.app import ApiRequest, Outcome, parse_body
 from ..controls.browser import is_preflight
 from ..controls.control_plane import PREFIX as CONTROL_PREFIX
-from .asgi_io import audience_of, text_of
+from .asgi_io import audience_of, first_of_each, text_of
 from .http_rules import Refusal
 from .json_bytes import json_bytes
 
@@ -148,9 +148,7 @@ class Pipeline:
         fake = self.served.target
         if fake is None:
             return refusal(503, E.NO_FAKE_ATTACHED)
-        headers: dict[bytes, bytes] = {}
-        for name, value in raw_headers:  # the first of repeated ones
-            headers.setdefault(name, value)
+        headers = first_of_each(raw_headers)
         origin = text_of(headers.get(b"origin"))
         policy = fake.browser
         host_text = host.decode("ascii") if host else None
@@ -213,7 +211,7 @@ class Pipeline:
             return admitted
         fake = self.served.target
         assert fake is not None  # admit answered 503 otherwise
-        return self.encode(admitted, self.dispatch(fake, admitted), _origin(raw_headers))
+        return self.encode(admitted, self.dispatch(fake, admitted), first_of_each(raw_headers).get(b"origin"))
 
     @staticmethod
     def _preflight(fake: Served, path: str, origin: str, method: str) -> Answer:
@@ -222,13 +220,6 @@ class Pipeline:
         if audience is None or not fake.browser.origin_allowed(origin, audience):
             return refusal(403, E.SECRET_CORS if audience == "secret" else E.ORIGIN_NOT_ALLOWED)
         return Answer(204, b"", fake.browser.preflight_headers(origin, audience))
-
-
-def _origin(raw_headers: list[tuple[bytes, bytes]]) -> Optional[bytes]:
-    for name, value in raw_headers:
-        if name == b"origin":
-            return value
-    return None
 
 
 __all__ = ["Answer", "Pipeline", "guard_control", "refusal"]
