@@ -213,6 +213,8 @@ MINTED_BY = "minted_by is 'create', 'server' or 'public', got {value!r}"
 RESET_SEED_NEEDS_STATE = "seed= restarts the ids of a state reset: pass state=True with it"
 ROOMS_NEVER_END = "{room!r} is a room: rooms are never tombstoned"
 ERROR_NEEDS_STATUS = "error= needs status=: say which status carries that message"
+SEQUENCE_NEEDS_ANSWERS = "sequence() needs at least one answer: a status (429), a dict of add()'s arguments, or None (the real answer)"
+SEQUENCE_BAD_ANSWER = "answer {place} of the sequence, {answer!r}, is not one fault.add() takes: {reason}"
 
 # -- the control plane (/_radist/), in HTTP terms: fields and values ------------------------
 CONTROL_NOT_FOUND = "Not found. The control plane has: {listing}."

@@ -173,6 +173,7 @@ def _control_operation(route: Any) -> dict[str, Any]:
             schema["pattern"] = f.pattern
         if f.format is not None:
             schema["format"] = f.format
+        schema.update(f.schema or {})
         properties[f.name] = schema
     operation: dict[str, Any] = {
         "operationId": "control_" + route.method.lower() + "_" + route.path.replace("/", "_").replace("{", "").replace("}", ""),

@@ -20,10 +20,9 @@ from .api.app import Outcome as Outcome  # where it was, for importers from 0.1
 from .doors.contract import ProjectKeys
 from .api import routes
 from .controls.browser import BrowserPolicy
-from .controls.faults import check_endpoint
 from .controls.journal import ENTRY_WEIGHT, Journal, Pending, RecordedRequest, answer_weight
-from .controls.redaction import DEFAULT as DEFAULT_REDACTOR
 from .controls.redaction import Redactor, key_hint
+from .shortcuts import Shortcut
 
 if TYPE_CHECKING:
     from radist_server import RadistServerClient
@@ -61,13 +60,20 @@ class RadistTarget:
         #: What a browser may do: CORS origins, secret-key CORS, the control
         #: plane's origins and hosts (radist-api.md 6.5, 6.6).
         self.browser = browser
-        #: What the journal, problems and messages hide (see :mod:`.controls.redaction`).
-        self.redactor: Redactor = DEFAULT_REDACTOR
         self._problems: list[str] = []
         self._problems_lock = threading.Lock()
         self._server: Optional[LoopbackServer] = None
         self._owns_server = False
         self._transport: Optional[InProcessTransport] = None
+
+    @property
+    def redactor(self) -> Redactor:
+        """What the journal, problems and messages hide (see :mod:`.controls.redaction`)."""
+        return self.journal.redactor
+
+    @redactor.setter
+    def redactor(self, redactor: Redactor) -> None:
+        self.journal.redactor = redactor
 
     # -- the request cycle ----------------------------------------------------
 
@@ -139,47 +145,10 @@ class RadistTarget:
         """Every request answered, through any front door."""
         return self.journal.entries()
 
-    def requests_to(self, endpoint: str, **json_subset: Any) -> list[RecordedRequest]:
-        """The recorded requests to ``endpoint`` whose JSON body contains ``json_subset``."""
-        check_endpoint(endpoint)
-        return [
-            r for r in self.journal.entries()
-            if (endpoint == "*" or r.endpoint == endpoint)
-            and all(isinstance(r.json, dict) and key in r.json and r.json[key] == value for key, value in json_subset.items())
-        ]
-
-    def assert_called(self, endpoint: str, times: Optional[int] = None, **json_subset: Any) -> list[RecordedRequest]:
-        """Assert ``endpoint`` was requested (exactly ``times`` times if given)
-        with a JSON body containing ``json_subset``; returns the matches."""
-        __tracebackhide__ = True  # a failure points at the test's line, not this one
-        matches = self.requests_to(endpoint, **json_subset)
-        if (times is None and not matches) or (times is not None and len(matches) != times):
-            wanted = "at least once" if times is None else f"{times} time(s)"
-            subset = f" with json containing {self.redactor.json(json_subset)!r}" if json_subset else ""
-            raise AssertionError(
-                f"expected {endpoint} to be called {wanted}{subset}, it was called {len(matches)} time(s).\n"
-                + self._nearest_requests(endpoint)
-            )
-        return matches
-
-    def assert_not_called(self, endpoint: str, **json_subset: Any) -> None:
-        """Assert no ``endpoint`` request (with ``json_subset``) was made."""
-        __tracebackhide__ = True
-        matches = self.requests_to(endpoint, **json_subset)
-        if matches:
-            raise AssertionError(
-                f"expected no {endpoint} request, got {len(matches)}:\n"
-                + "\n".join(f"  {r.describe()}" for r in matches)
-            )
-
-    def _nearest_requests(self, endpoint: str, limit: int = 10) -> str:
-        entries = self.journal.entries()
-        if not entries:
-            return "No request reached the fake at all (is the app pointed at it? see radist_fake.url / .transport)."
-        same = [r for r in entries if r.endpoint == endpoint]
-        shown = (same or entries)[-limit:]
-        title = f"Requests to {endpoint}" if same else "Requests that did happen"
-        return f"{title} (last {len(shown)} of {len(same or entries)}):\n" + "\n".join(f"  {r.describe()}" for r in shown)
+    #: Shortcuts to :attr:`journal`'s queries and assertions (``fake.journal.find`` ...).
+    requests_to = Shortcut("journal", Journal.find)
+    assert_called = Shortcut("journal", Journal.assert_called)
+    assert_not_called = Shortcut("journal", Journal.assert_not_called)
 
     # -- strict mode -----------------------------------------------------------
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import pytest_radist
+from pytest_radist.shortcuts import Shortcut
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = Path(__file__).with_name("public_api.txt")
@@ -126,6 +127,11 @@ def surface() -> str:
             lines.append(f"{name}{signature(obj)}")
             for member, value in sorted(vars_of(obj).items()):
                 lines.append(f"{name}.{member}{signature(value)}")
+            if obj is pytest_radist.RadistFake:  # and its groups' members (fake.state.calls ...)
+                with pytest_radist.RadistFake(seed=1) as fake:
+                    for group in GROUPS:
+                        for member, value in sorted(vars_of(type(getattr(fake, group))).items()):
+                            lines.append(f"{name}.{group}.{member}{signature(value)}")
         elif callable(obj):
             lines.append(f"{name}{signature(obj)}")
         else:
@@ -139,6 +145,10 @@ def surface() -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The groups of RadistFake's controls (``fake.faults`` ...), pinned with it.
+GROUPS = ("faults", "state", "scenarios", "people", "aio")
+
+
 def vars_of(cls: type) -> dict[str, object]:
     found: dict[str, object] = {}
     for klass in reversed(cls.__mro__):
@@ -150,6 +160,8 @@ def vars_of(cls: type) -> dict[str, object]:
 def signature(obj: object) -> str:
     if isinstance(obj, property):
         return " (property)"
+    if isinstance(obj, Shortcut):
+        return f" (shortcut to .{obj.group}.{obj.method.__name__})"
     if isinstance(obj, (classmethod, staticmethod)):
         obj = obj.__func__
     if not callable(obj):

@@ -1,7 +1,8 @@
 """Fault injection: rules, as data, that sit in front of the API.
 
 A rule names an endpoint (or ``"*"``) and an effect. Every front door asks
-the same :class:`FaultPlan`, so a rule acts alike in process and over HTTP.
+the same :class:`Faults` (``fake.faults``), so a rule acts alike in process
+and over HTTP.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import difflib
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union, overload
 
 from .. import messages as M
+from ..api.grammar import TOKEN_CHARS, is_field_name, is_field_value
 from ..api.routes import ENDPOINTS, SOCKET_ENDPOINTS
 from ..errors import InvalidValue, NotFound
 
@@ -23,7 +25,10 @@ MAX_LATENCY = 3600.0
 
 @dataclass
 class FaultRule:
-    """One fault. ``times=None`` means every matching request."""
+    """One fault. ``times=None`` means every matching request.
+
+    A rule is also a scope: ``with fake.fail("create_call", status=429):``
+    removes it when the block ends (if it is still there)."""
 
     endpoint: str
     status: Optional[int] = None
@@ -37,10 +42,14 @@ class FaultRule:
     seed: Optional[int] = None
     fired: int = 0
     #: Given when the rule is added (``fault-1``, ``fault-2``, ...): what
-    #: :meth:`~pytest_radist.RadistFake.remove_fault` and
-    #: ``DELETE /_radist/faults/{id}`` take.
+    #: :meth:`Faults.remove` and ``DELETE /_radist/faults/{id}`` take.
     id: str = ""
+    #: Headers the answer carries beside its own (``{"Retry-After": "2"}``).
+    headers: dict[str, str] = field(default_factory=dict)
+    #: A step of a :meth:`Faults.sequence` that lets the real answer through.
+    real_answer: bool = False
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+    _faults: Optional[Faults] = field(default=None, repr=False, compare=False)
 
     @property
     def applies_operation(self) -> bool:
@@ -53,12 +62,16 @@ class FaultRule:
 
     def describe(self) -> str:
         parts = []
+        if self.real_answer:
+            parts.append("the real answer")
         if self.latency:
             parts.append(f"latency {self.latency}s")
         if self.lost_response:
             parts.append("lost response")
         if self.status is not None:
             parts.append(f"status {self.status}")
+        if self.headers:
+            parts.append("headers " + ", ".join(f"{n}: {v}" for n, v in self.headers.items()))
         if self.drop:
             parts.append("dropped connection")
         if self.malformed is not None:
@@ -71,11 +84,30 @@ class FaultRule:
         """The rule as the control plane shows it (camelCase, as it takes it)."""
         return {
             "id": self.id, "endpoint": self.endpoint, "status": self.status, "error": self.error,
-            "latency": self.latency, "drop": self.drop,
+            "headers": dict(self.headers), "latency": self.latency, "drop": self.drop,
             "malformed": None if self.malformed is None else self.malformed.decode("utf-8", "replace"),
             "lostResponse": self.lost_response, "times": self.times, "probability": self.probability,
             "seed": self.seed, "fired": self.fired, "description": self.describe(),
         }
+
+    def __enter__(self) -> FaultRule:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._faults is not None:
+            self._faults.discard(self)
+
+
+class FaultSequence(tuple[FaultRule, ...]):
+    """The rules of :meth:`Faults.sequence`, one per answer, in order; as a
+    scope (``with fake.faults.sequence(...):``) it removes those still there."""
+
+    def __enter__(self) -> FaultSequence:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for rule in self:
+            rule.__exit__()
 
 
 def check_endpoint(endpoint: str) -> str:
@@ -89,15 +121,143 @@ def check_endpoint(endpoint: str) -> str:
     )
 
 
-class FaultPlan:
-    """The ordered list of rules; the first active rule that matches fires."""
+#: Headers a rule may not set: the server frames the answer itself.
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 
-    def __init__(self) -> None:
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)  # letters and "-": no escape
+
+
+#: What :func:`check_headers` accepts, as JSON Schema (the control plane's description states it).
+HEADERS_SCHEMA = {
+    "propertyNames": {"pattern": f"^(?!(?:{'|'.join(_any_case(n) for n in sorted(FRAMING_HEADERS))})$)[{TOKEN_CHARS}]+$"},
+    "additionalProperties": {"type": "string", "pattern": "^[\\t\\x20-\\x7e]*$"},
+}
+
+
+def check_headers(headers: Any) -> dict[str, str]:
+    """A rule's answer headers, as names and values HTTP can carry."""
+    if not isinstance(headers, Mapping):
+        raise InvalidValue(f"headers must map header names to values, got {headers!r}")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name.isascii() or not is_field_name(name.encode()):
+            raise InvalidValue(f"header name {name!r} is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~)")
+        if name.lower() in FRAMING_HEADERS:
+            raise InvalidValue(f"header {name!r} frames the answer, which the server does itself; leave it out")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = f"{value:g}" if isinstance(value, float) else str(value)
+        if not isinstance(value, str) or not value.isascii() or not is_field_value(value.encode()):
+            raise InvalidValue(f"header {name!r} needs a printable ASCII value, got {value!r}")
+        checked[name] = value
+    return checked
+
+
+#: One answer of :meth:`Faults.sequence`: a status, the arguments of
+#: :meth:`Faults.add` as a dict, or ``None`` for the real answer.
+Answer = Union[int, Mapping[str, Any], None]
+
+
+class Faults(Sequence[FaultRule]):
+    """The fault rules of a fake (``fake.faults``): add, list, remove, clear.
+
+    An ordered list: the first active rule that matches a request fires.
+    Iterating, indexing and ``len()`` read the rules as they are now
+    (``fake.faults == []`` still reads as it did when this was a list)."""
+
+    def __init__(self, seed: Callable[[], int] = lambda: 0) -> None:
         self._lock = threading.Lock()
-        self.rules: list[FaultRule] = []
+        self._rules: list[FaultRule] = []
         self._added = 0  # ids are never reused, even after clear()
+        self._seed = seed  # the fake's seed, the default of a rule's draws
 
-    def add(self, rule: FaultRule) -> FaultRule:
+    # -- adding ---------------------------------------------------------------
+
+    def add(
+        self,
+        endpoint: str = "*",
+        *,
+        status: Optional[int] = None,
+        error: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        latency: float = 0.0,
+        drop: bool = False,
+        malformed: Union[bytes, str, None] = None,
+        lost_response: bool = False,
+        times: Optional[int] = 1,
+        probability: float = 1.0,
+        seed: Optional[int] = None,
+    ) -> FaultRule:
+        """Make requests to ``endpoint`` (a canonical name or ``"*"``) fail.
+
+        Effects: ``status`` (with the documented body for that endpoint, or
+        ``error``, and any ``headers``, say ``{"Retry-After": "2"}``),
+        ``latency`` seconds of real delay, ``drop`` the connection, a
+        ``malformed`` 2xx body, or ``lost_response`` (the operation happens,
+        then the client sees a dropped connection, or ``status`` if given).
+        ``times=None`` fires on every match; ``probability`` with ``seed``
+        gives reproducible chaos. The rule is a scope too:
+        ``with fake.faults.add(...):`` removes it at the end of the block.
+        """
+        return self.add_rule(self._rule(endpoint, status=status, error=error, headers=headers, latency=latency, drop=drop,
+                                        malformed=malformed, lost_response=lost_response, times=times,
+                                        probability=probability, seed=seed))
+
+    def _rule(self, endpoint: str, *, status: Optional[int] = None, error: Optional[str] = None,
+              headers: Optional[Mapping[str, str]] = None, malformed: Union[bytes, str, None] = None,
+              seed: Optional[int] = None, **effects: Any) -> FaultRule:
+        if error is not None and status is None:
+            raise InvalidValue(M.ERROR_NEEDS_STATUS)
+        if isinstance(malformed, str):
+            malformed = malformed.encode()
+        return FaultRule(endpoint, status=status, error=error, malformed=malformed,
+                         headers=check_headers(headers or {}), seed=self._seed() if seed is None else seed, **effects)
+
+    def slow_backend(self, seconds: float, endpoint: str = "*", *, times: Optional[int] = None) -> FaultRule:
+        """Delay answers by ``seconds`` of real time (every request by default)."""
+        return self.add(endpoint, latency=seconds, times=times)
+
+    def sequence(self, endpoint: str, *answers: Answer) -> FaultSequence:
+        """The next requests to ``endpoint`` get these answers in order, then
+        the real ones: ``fake.faults.sequence("create_call", 429, 429)``. An
+        answer is a status, the arguments of :meth:`add` as a dict
+        (``{"status": 429, "headers": {"Retry-After": "1"}}``), or ``None``
+        for the real answer at that place. Each is a rule firing once (a
+        dict's ``times`` repeats it), added after the rules there are."""
+        if not answers:
+            raise InvalidValue(M.SEQUENCE_NEEDS_ANSWERS)
+        rules = []
+        for place, answer in enumerate(answers, 1):
+            if answer is None:
+                rule = self._rule(endpoint, real_answer=True)
+            elif isinstance(answer, int) and not isinstance(answer, bool):
+                rule = self._rule(endpoint, status=answer)
+            elif isinstance(answer, Mapping):
+                try:
+                    rule = self._rule(endpoint, **answer)
+                except TypeError as exc:
+                    raise InvalidValue(M.SEQUENCE_BAD_ANSWER.format(place=place, answer=dict(answer), reason=exc)) from None
+            else:
+                raise InvalidValue(M.SEQUENCE_BAD_ANSWER.format(place=place, answer=answer, reason="not a status, a dict or None"))
+            rules.append(rule)
+        for rule in rules:
+            self._check(rule)  # all of them, before any is added
+        return FaultSequence(self.add_rule(rule) for rule in rules)
+
+    def add_rule(self, rule: FaultRule) -> FaultRule:
+        """Add a :class:`FaultRule` made by hand (checked as :meth:`add` checks it)."""
+        self._check(rule)
+        rule._rng = random.Random(rule.seed)
+        rule._faults = self
+        with self._lock:
+            self._added += 1
+            rule.id = f"fault-{self._added}"
+            self._rules.append(rule)
+        return rule
+
+    @staticmethod
+    def _check(rule: FaultRule) -> None:
         check_endpoint(rule.endpoint)
         if rule.status is not None and (not isinstance(rule.status, int) or isinstance(rule.status, bool) or not 400 <= rule.status <= 599):
             raise InvalidValue(f"status must be an error status between 400 and 599, got {rule.status!r}")
@@ -115,32 +275,50 @@ class FaultPlan:
             raise InvalidValue("drop and lost_response are True or False")
         if rule.drop and rule.malformed is not None:
             raise InvalidValue("a rule either drops the connection or sends a malformed body, not both")
-        if not (rule.status is not None or rule.latency or rule.drop or rule.malformed is not None or rule.lost_response):
+        effect = rule.status is not None or rule.latency or rule.drop or rule.malformed is not None or rule.lost_response
+        if rule.real_answer and (effect or rule.headers):
+            raise InvalidValue("a real_answer step lets the real answer through: it takes no effect")
+        if not (effect or rule.real_answer):
             raise InvalidValue("a fault needs an effect: status=, latency=, drop=True, malformed=, or lost_response=True")
-        rule._rng = random.Random(rule.seed)
-        with self._lock:
-            self._added += 1
-            rule.id = f"fault-{self._added}"
-            self.rules.append(rule)
-        return rule
 
-    def remove(self, rule_or_id: Union[FaultRule, str]) -> FaultRule:
-        """Remove one rule, by object or id; :class:`NotFound` names the ids there are."""
-        wanted = rule_or_id.id if isinstance(rule_or_id, FaultRule) else rule_or_id
+    # -- reading and removing -------------------------------------------------
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        """The rules, in the order they were added, with their counts (a copy)."""
         with self._lock:
-            for rule in self.rules:
-                if rule.id == wanted:
-                    self.rules.remove(rule)
-                    return rule
-            there = ", ".join(rule.id for rule in self.rules) or "none"
+            return list(self._rules)
+
+    def remove(self, rule: Union[FaultRule, str]) -> FaultRule:
+        """Remove one rule, by object or id; the others stay. Raises
+        :class:`~pytest_radist.NotFound` (a ``KeyError``) naming the ids there are."""
+        wanted = rule.id if isinstance(rule, FaultRule) else rule
+        with self._lock:
+            for kept in self._rules:
+                if kept.id == wanted:
+                    self._rules.remove(kept)
+                    return kept
+            there = ", ".join(kept.id for kept in self._rules) or "none"
         raise NotFound(M.NO_SUCH_FAULT.format(id=wanted, there=there))
 
+    def discard(self, rule: FaultRule) -> None:
+        """Remove ``rule`` if it is still there (the end of its scope)."""
+        with self._lock:
+            if any(kept is rule for kept in self._rules):
+                self._rules.remove(rule)
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        with self._lock:
+            self._rules.clear()
+
     def pick(self, endpoint: Optional[str]) -> Optional[FaultRule]:
-        """The rule that fires for this request, counting it; ``None`` if none."""
-        if not self.rules or endpoint is None:
+        """The rule that fires for this request, counting it; ``None`` if none
+        (what every front door asks)."""
+        if not self._rules or endpoint is None:
             return None
         with self._lock:
-            for rule in self.rules:
+            for rule in self._rules:
                 if rule.exhausted or (rule.endpoint != "*" and rule.endpoint != endpoint):
                     continue
                 if rule.probability < 1.0 and rule._rng.random() >= rule.probability:
@@ -149,6 +327,32 @@ class FaultPlan:
                 return rule
         return None
 
-    def clear(self) -> None:
-        with self._lock:
-            self.rules.clear()
+    # -- the list it was ------------------------------------------------------
+
+    @overload
+    def __getitem__(self, index: int) -> FaultRule: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[FaultRule]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[FaultRule, list[FaultRule]]:
+        return self.rules[index]
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __iter__(self) -> Iterator[FaultRule]:
+        return iter(self.rules)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Faults, list, tuple)):
+            return self.rules == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Faults {[rule.describe() for rule in self.rules]}>"
+
+
+#: The name of 0.x, for importers.
+FaultPlan = Faults

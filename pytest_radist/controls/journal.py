@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, NamedTuple, Optional, Union, cast
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union, cast
 from urllib.parse import parse_qsl
 
 from ..errors import InvalidValue
+from .faults import check_endpoint
+from .redaction import DEFAULT as DEFAULT_REDACTOR
+from .redaction import Redactor
 
 
 _ATOMS = frozenset({str, int, float, bool, type(None)})
@@ -105,6 +108,33 @@ class RecordedRequest:
         return f"{self.endpoint or 'UNROUTED'} {self.method} {self.path}{query}{body} -> {self.status}{fault}"
 
 
+class _Wanted(NamedTuple):
+    """What :meth:`Journal.find` looks for."""
+
+    endpoint: str
+    json: dict[str, Any]
+    query: Mapping[str, Any]
+    params: Mapping[str, str]
+
+    def matches(self, r: RecordedRequest) -> bool:
+        if self.endpoint != "*" and r.endpoint != self.endpoint:
+            return False
+        if self.json and not (isinstance(r.json, dict) and all(k in r.json and r.json[k] == v for k, v in self.json.items())):
+            return False
+        if self.query:
+            sent = r.query
+            if not all(k in sent and sent[k] == _as_text(v) for k, v in self.query.items()):
+                return False
+        return all(r.params.get(k) == v for k, v in self.params.items())
+
+
+def _as_text(value: Any) -> str:
+    """A query value as it is sent: ``2`` as ``"2"``, ``True`` as ``"true"``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 class Pending(NamedTuple):
     """An entry recorded but not built yet (:meth:`Journal._record_later`):
     the fields the filters read, and what builds it from what (a server
@@ -128,7 +158,10 @@ def _built(entry: _Entry) -> RecordedRequest:
 
 
 class Journal:
-    """Thread-safe, append-only list of :class:`RecordedRequest`.
+    """Thread-safe, append-only list of :class:`RecordedRequest`, and the
+    queries and assertions a test makes of it (``fake.journal``):
+    :meth:`find`, :meth:`assert_called`, :meth:`assert_not_called`,
+    :meth:`assert_called_in_order`.
 
     ``max_entries`` keeps only the newest entries, and ``max_bytes`` only
     the newest that fit in that many bytes (estimated: an entry's request
@@ -155,6 +188,8 @@ class Journal:
         self._entries: deque[_Entry] = deque()
         self._weights: deque[int] = deque()  # each entry's, while max_bytes is set
         self._bytes = 0
+        #: What the assertions' messages hide of the values a test passes.
+        self.redactor: Redactor = DEFAULT_REDACTOR
 
     @property
     def weighs(self) -> bool:
@@ -242,6 +277,113 @@ class Journal:
                         found.append(entry)
                     total += 1
         return [_built(entry) for entry in found], total
+
+    # -- queries and assertions ------------------------------------------------
+
+    def find(
+        self,
+        /,
+        endpoint: str,
+        *,
+        json: Optional[Mapping[str, Any]] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        params: Optional[Mapping[str, str]] = None,
+        **json_subset: Any,
+    ) -> list[RecordedRequest]:
+        """The entries for ``endpoint`` (a canonical name, or ``"*"``), oldest
+        first, whose JSON body contains ``json`` and ``json_subset``, whose
+        query holds ``query`` (values compared as text: ``{"page": 2}``) and
+        whose path parameters hold ``params`` (``{"callId": call.id}``)."""
+        check_endpoint(endpoint)
+        wanted = _Wanted(endpoint, {**(json or {}), **json_subset}, query or {}, params or {})
+        return [r for r in self.entries() if wanted.matches(r)]
+
+    def assert_called(
+        self,
+        /,
+        endpoint: str,
+        times: Optional[int] = None,
+        *,
+        json: Optional[Mapping[str, Any]] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        params: Optional[Mapping[str, str]] = None,
+        **json_subset: Any,
+    ) -> list[RecordedRequest]:
+        """Assert ``endpoint`` was requested (exactly ``times`` times if given)
+        as :meth:`find` matches; returns the matches."""
+        __tracebackhide__ = True  # a failure points at the test's line, not this one
+        matches = self.find(endpoint, json=json, query=query, params=params, **json_subset)
+        if (times is None and not matches) or (times is not None and len(matches) != times):
+            wanted = "at least once" if times is None else f"{times} time(s)"
+            criteria = self._criteria({**(json or {}), **json_subset}, query, params)
+            raise AssertionError(
+                f"expected {endpoint} to be called {wanted}{criteria}, it was called {len(matches)} time(s).\n"
+                + self.nearest(endpoint)
+            )
+        return matches
+
+    def assert_not_called(
+        self,
+        /,
+        endpoint: str,
+        *,
+        json: Optional[Mapping[str, Any]] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        params: Optional[Mapping[str, str]] = None,
+        **json_subset: Any,
+    ) -> None:
+        """Assert no ``endpoint`` request matching as :meth:`find` matches was made."""
+        __tracebackhide__ = True
+        matches = self.find(endpoint, json=json, query=query, params=params, **json_subset)
+        if matches:
+            raise AssertionError(
+                f"expected no {endpoint} request, got {len(matches)}:\n"
+                + "\n".join(f"  {r.describe()}" for r in matches)
+            )
+
+    def assert_called_in_order(self, *endpoints: str) -> list[RecordedRequest]:
+        """Assert these endpoints were requested in this order (others may
+        come between them); returns the entries that matched, one per name:
+        ``fake.journal.assert_called_in_order("create_call", "mint_call_token")``."""
+        __tracebackhide__ = True
+        if not endpoints:
+            raise InvalidValue("assert_called_in_order() needs the endpoints, in the order they were to be called")
+        for endpoint in endpoints:
+            check_endpoint(endpoint)
+        entries = self.entries()
+        found: list[RecordedRequest] = []
+        for entry in entries:
+            if len(found) < len(endpoints) and endpoints[len(found)] in ("*", entry.endpoint):
+                found.append(entry)
+        if len(found) < len(endpoints):
+            seen = [r.endpoint or "UNROUTED" for r in entries[-30:]]
+            raise AssertionError(
+                f"expected the calls {' -> '.join(endpoints)} in that order; after "
+                f"{' -> '.join(endpoints[:len(found)]) or 'none of them'}, no {endpoints[len(found)]} followed.\n"
+                f"The calls were (last {len(seen)} of {len(entries)}): {' -> '.join(seen) or 'none'}"
+            )
+        return found
+
+    def nearest(self, endpoint: str, limit: int = 10) -> str:
+        """The entries nearest ``endpoint``, as a failed assertion shows them."""
+        entries = self.entries()
+        if not entries:
+            return "No request reached the fake at all (is the app pointed at it? see radist_fake.url / .transport)."
+        same = [r for r in entries if r.endpoint == endpoint]
+        shown = (same or entries)[-limit:]
+        title = f"Requests to {endpoint}" if same else "Requests that did happen"
+        return f"{title} (last {len(shown)} of {len(same or entries)}):\n" + "\n".join(f"  {r.describe()}" for r in shown)
+
+    def _criteria(self, json_subset: Mapping[str, Any], query: Optional[Mapping[str, Any]],
+                  params: Optional[Mapping[str, str]]) -> str:
+        said = []
+        if json_subset:
+            said.append(f"json containing {self.redactor.json(dict(json_subset))!r}")
+        if query:
+            said.append(f"query containing {self.redactor.json(dict(query))!r}")
+        if params:
+            said.append(f"path parameters {dict(params)!r}")
+        return (" with " + " and ".join(said)) if said else ""
 
     def clear(self) -> None:
         with self._lock:

@@ -8,9 +8,10 @@ signaling sockets' door) and wakes tests that wait for a state.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from typing import Any, Callable, Union
+from typing import Any, Callable, NamedTuple, Union
 
 from ..errors import WrongKind
 from ..messages import ROOMS_NEVER_END
@@ -63,27 +64,73 @@ class Presence:
                 if self._count == seen:
                     self._changes.wait(min(remaining, POLL_SECONDS))
 
-    def wait_for_peers(self, session: Union[Call, Room], count: int, *, timeout: float) -> list[Peer]:
+    async def wait_until_async(self, condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
+        """:meth:`wait_until` for a coroutine: the event loop goes on while it
+        waits (the change may come from a request the same loop answers)."""
         __tracebackhide__ = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        heard = asyncio.Event()
+
+        def wake(event: PresenceEvent) -> None:  # under the world's lock, on any thread
+            loop.call_soon_threadsafe(heard.set)
+
+        self._listeners.append(wake)
+        try:
+            while True:
+                heard.clear()
+                value = condition()
+                if value:
+                    return value
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError(f"waited {timeout} s for {what}; it did not happen")
+                try:
+                    await asyncio.wait_for(heard.wait(), min(remaining, POLL_SECONDS))
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            self._listeners.remove(wake)
+
+    def peers_wait(self, session: Union[Call, Room], count: int) -> Wait:
+        """What waiting for ``count`` connected peers of ``session`` checks."""
         kind = type(session).__name__.lower()
 
         def connected() -> list[Peer]:
             peers = session.connected_peers
             return peers if len(peers) == count else []
 
-        try:
-            peers: list[Peer] = self.wait_until(connected, timeout=timeout, what=f"{count} connected peer(s) in {kind} {session.id}")
-        except TimeoutError as exc:
+        def explain() -> str:
             now = session.connected_peers
-            raise TimeoutError(f"{exc}: {len(now)} connected ({[p.id for p in now]})") from None
-        return peers
+            return f"{len(now)} connected ({[p.id for p in now]})"
 
-    def wait_for_tombstone(self, call: Union[Call, Room], *, timeout: float) -> Call:
-        __tracebackhide__ = True
+        return Wait(connected, f"{count} connected peer(s) in {kind} {session.id}", explain)
+
+    def tombstone_wait(self, call: Union[Call, Room]) -> Wait:
+        """What waiting for ``call`` to be tombstoned checks."""
         if not isinstance(call, Call):
             raise WrongKind(ROOMS_NEVER_END.format(room=call))
+        return Wait(lambda: call if not call.live else None, f"call {call.id} to be tombstoned",
+                    lambda: f"{len(call.connected_peers)} peer(s) still connected")
+
+    def wait(self, wait: Wait, *, timeout: float) -> Any:
+        __tracebackhide__ = True
         try:
-            self.wait_until(lambda: not call.live, timeout=timeout, what=f"call {call.id} to be tombstoned")
+            return self.wait_until(wait.condition, timeout=timeout, what=wait.what)
         except TimeoutError as exc:
-            raise TimeoutError(f"{exc}: {len(call.connected_peers)} peer(s) still connected") from None
-        return call
+            raise TimeoutError(f"{exc}: {wait.explain()}") from None
+
+    async def wait_async(self, wait: Wait, *, timeout: float) -> Any:
+        __tracebackhide__ = True
+        try:
+            return await self.wait_until_async(wait.condition, timeout=timeout, what=wait.what)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}: {wait.explain()}") from None
+
+
+class Wait(NamedTuple):
+    """A state a test waits for: its condition, named, and what is instead."""
+
+    condition: Callable[[], Any]
+    what: str
+    explain: Callable[[], str]

@@ -20,6 +20,7 @@ import re
 from typing import NamedTuple, Optional, Union
 
 from .. import errors as E
+from ..api import grammar
 from .limits import ServerLimits
 
 #: A refusal: (status, message); the connection is closed after it.
@@ -27,11 +28,7 @@ Refusal = tuple[int, str]
 #: Where the protocol leaves a request's :class:`Head` in its ASGI scope.
 HEAD_KEY = "pytest_radist.head"
 
-# RFC 9110 5.1: field-name = token
-_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
-# RFC 9110 5.5: a field value holds no control byte but HTAB (h11 lets
-# others but NUL through: stricter here, since values reach URLs and logs)
-_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_TOKEN, _CONTROL = grammar.TOKEN, grammar.CONTROL  # RFC 9110 5.1 and 5.5 (see api/grammar.py)
 # RFC 9110 7.2 and RFC 3986 3.2.2: Host = uri-host [ ":" port ], empty allowed
 _HOST = re.compile(
     rb"(?:\[[0-9A-Fa-f:.]+\]|(?:[-A-Za-z0-9._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::[0-9]{0,5})?"

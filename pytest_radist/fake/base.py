@@ -1,5 +1,6 @@
 """What the parts of :class:`~pytest_radist.RadistFake` share: its state,
-and how each part finds an object a test names by object or id."""
+how each part finds an object a test names by object or id, and what a
+group of its controls (``fake.state``, ``fake.scenarios``, ``fake.people``) is."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Union
 
 from .. import errors as E
 from .. import messages as M
-from ..controls.faults import FaultPlan
+from ..controls.faults import Faults
 from ..controls.presence import Presence
 from ..model.clock import Clock
 from ..model.entities import Call, Peer, Project, Room, Space, Token
@@ -23,9 +24,10 @@ class FakeBase(RadistTarget):
     clock: Clock
     #: The default project, created with the fake.
     project: Project
+    #: The fault rules (``fake.faults.add(...)``, ``fake.faults.clear()``, ...).
+    faults: Faults
     _world: World
     _presence: Presence
-    _faults: FaultPlan
 
     def _project(self, project: Union[Project, str, None]) -> Project:
         if project is None:
@@ -66,3 +68,18 @@ class FakeBase(RadistTarget):
         if found is None:
             raise E.NotFound(M.NO_SUCH_TOKEN.format(token=token))
         return found
+
+
+class Group:
+    """A group of the fake's controls. It reaches the state through the
+    fake each time (a state reset gives the fake a new world)."""
+
+    def __init__(self, fake: FakeBase) -> None:
+        self._fake = fake
+
+    @property
+    def _world(self) -> World:
+        return self._fake._world
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._fake!r}>"

@@ -1,27 +1,32 @@
 """``RadistFake``: one stateful fake of Radist, its test controls and front
-doors, brought together from its parts (:mod:`.views`, :mod:`.people`,
-:mod:`.scenarios`); here what makes one, resets it, and its request cycle."""
+doors. Its controls come in groups (``fake.faults``, ``fake.journal``,
+``fake.state``, ``fake.scenarios``, ``fake.people``, ``fake.aio``, from
+:mod:`.views`, :mod:`.people`, :mod:`.scenarios` and :mod:`..controls`),
+whose methods the fake's flat names are shortcuts to; here what makes one,
+resets it, and its request cycle."""
 
 from __future__ import annotations
 
 import random
-from typing import Optional, Sequence
+from typing import Any, Callable, ContextManager, Mapping, Optional, Sequence
 
 from .. import errors as E
 from .. import messages as M
 from ..api import app as api
 from ..api import routes
 from ..controls.browser import BrowserPolicy
-from ..controls.faults import FaultPlan, FaultRule
+from ..controls.faults import FaultRule, Faults
 from ..controls.journal import DEFAULT_BODY_LIMIT, Journal
 from ..controls.presence import Presence
 from ..model.clock import Clock
+from ..model.entities import Call, Peer, Project, Room, Space
 from ..model.world import World
 from ..settings import SETTINGS, check
 from ..target import CONTROL_PREFIX, Outcome
-from .people import Participation
+from ..shortcuts import Shortcut
+from .people import AsyncWaits, People
 from .scenarios import Scenarios
-from .views import StateViews
+from .views import FakeSettings, State
 
 DEFAULT_PROJECT_ID = "test-project"
 #: The settings ``RadistFake(...)`` takes (:mod:`pytest_radist.settings`).
@@ -34,12 +39,79 @@ _SERVED_DOORS = frozenset({"http", "socket"})
 SERVER_LOCK_WAIT = 1.0
 
 
-class RadistFake(StateViews, Participation, Scenarios):
+class RadistFake(FakeSettings):
     """A stateful, in-process fake of the Radist API.
 
     Usable on its own (``with RadistFake() as fake: ...``) or through the
     ``radist_fake`` pytest fixture, which gives every test a fresh one.
+
+    Its controls are grouped: :attr:`faults`, :attr:`journal`, :attr:`state`,
+    :attr:`scenarios`, :attr:`people`, :attr:`aio` and :attr:`clock`. The
+    flat names (``fake.fail``, ``fake.make_call``, ``fake.calls``, ...) are
+    shortcuts to the groups' own.
     """
+
+    # -- the flat names: shortcuts to the groups --------------------------------
+
+    fail = Shortcut("faults", Faults.add)
+    slow_backend = Shortcut("faults", Faults.slow_backend)
+    remove_fault = Shortcut("faults", Faults.remove)
+    clear_faults = Shortcut("faults", Faults.clear)
+
+    add_project = Shortcut("state", State.add_project)
+    newest = Shortcut("state", State.newest)
+    minted_tokens = Shortcut("state", State.minted_tokens)
+    usage = Shortcut("state", State.usage)
+
+    make_call = Shortcut("scenarios", Scenarios.make_call)
+    make_room = Shortcut("scenarios", Scenarios.make_room)
+    make_full_call = Shortcut("scenarios", Scenarios.make_full_call)
+    make_terminated_call = Shortcut("scenarios", Scenarios.make_terminated_call)
+    make_space = Shortcut("scenarios", Scenarios.make_space)
+    mint_token = Shortcut("scenarios", Scenarios.mint_token)
+    expire_token = Shortcut("scenarios", Scenarios.expire_token)
+    connection_limit_reached = Shortcut("scenarios", Scenarios.connection_limit_reached)
+
+    join = Shortcut("people", People.join)
+    join_space = Shortcut("people", People.join_space)
+    remove_peer = Shortcut("people", People.remove_peer)
+    subscribe = Shortcut("people", People.subscribe)
+    wait_until = Shortcut("people", People.wait_until)
+    wait_for_peers = Shortcut("people", People.wait_for_peers)
+    wait_for_tombstone = Shortcut("people", People.wait_for_tombstone)
+    signaling_url = Shortcut("people", People.signaling_url)
+    reconnect_url = Shortcut("people", People.reconnect_url)
+
+    @property
+    def projects(self) -> Mapping[str, Project]:
+        """Every project, by id (``fake.state.projects``)."""
+        return self.state.projects
+
+    @property
+    def calls(self) -> Mapping[str, Call]:
+        """Every call of every project, by id (``fake.state.calls``)."""
+        return self.state.calls
+
+    @property
+    def rooms(self) -> Mapping[str, Room]:
+        """Every room of every project, by id (``fake.state.rooms``)."""
+        return self.state.rooms
+
+    @property
+    def spaces(self) -> Mapping[str, Space]:
+        """Every space of every project, by id (``fake.state.spaces``)."""
+        return self.state.spaces
+
+    @property
+    def peers(self) -> Mapping[str, Peer]:
+        """Every peer, by id (``fake.state.peers``)."""
+        return self.state.peers
+
+    @property
+    def lock(self) -> ContextManager[Any]:
+        """The state's lock (``fake.state.lock``): hold it to read several
+        views at once while a server changes the state."""
+        return self.state.lock
 
     def __init__(
         self,
@@ -88,7 +160,19 @@ class RadistFake(StateViews, Participation, Scenarios):
             connection_limit=connection_limit, room_limit=room_limit,
         )
         self.public_base_url = public_base_url
-        self._faults = FaultPlan()
+        #: The fault rules: add, list, remove, clear, scope (:class:`~pytest_radist.controls.faults.Faults`).
+        self.faults = Faults(self._seed_of_rules)
+        #: The state, read-only: projects, calls, rooms, spaces, peers, tokens.
+        self.state = State(self)
+        #: State a test needs, built without the API (``make_call`` ...).
+        self.scenarios = Scenarios(self)
+        #: Joining, leaving, waiting for presence, the sockets' URLs.
+        self.people = People(self)
+        #: The waits of :attr:`people`, awaitable (``await fake.aio.wait_for_peers(call, 2)``).
+        self.aio = AsyncWaits(self)
+
+    def _seed_of_rules(self) -> int:
+        return self.seed
 
     def reset(self, *, state: bool = False, seed: Optional[int] = None) -> None:
         """Forget the journal, fault rules and problems. With ``state=True``
@@ -102,7 +186,7 @@ class RadistFake(StateViews, Participation, Scenarios):
         if seed is not None and not state:
             raise E.InvalidValue(M.RESET_SEED_NEEDS_STATE)
         self._forget()
-        self._faults.clear()
+        self.faults.clear()
         if state:
             old = self._world
             if seed is not None:
@@ -160,7 +244,7 @@ class RadistFake(StateViews, Participation, Scenarios):
             return Outcome(status, body, headers={"Allow": body["allow"]} if status == 405 else {})
         found = routes.match(request.method, request.path)
         endpoint = found.endpoint
-        rule = self._faults.pick(endpoint)
+        rule = self.faults.pick(endpoint)
         try:
             if rule is None or rule.applies_operation:
                 response = api.handle(self._world, request, self.public_base_url, found)
@@ -194,6 +278,8 @@ class RadistFake(StateViews, Participation, Scenarios):
         if rule.malformed is not None:
             outcome.status = rule.status or 200
             outcome.raw, outcome.body = rule.malformed, None
+        if rule.headers:
+            outcome.headers = {**outcome.headers, **rule.headers}
         if rule.drop or (rule.lost_response and rule.status is None):
             outcome.drop = True
 

@@ -1,4 +1,5 @@
-"""Simulated participants, presence, and the socket URLs a page opens."""
+"""Simulated participants, presence, and the socket URLs a page opens
+(``fake.people``; the waits awaitable under ``fake.aio``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from .. import messages as M
 from ..api import routes
 from ..model.entities import Call, Peer, Room, Space, Token
 from ..model.world import PresenceEvent
-from .base import FakeBase
+from .base import Group
 
 
-class Participation(FakeBase):
-    """Joining, leaving, waiting for presence, and the sockets' URLs."""
-
+class People(Group):
+    """Joining, leaving, waiting for presence, and the sockets' URLs
+    (``fake.people``; the same names are on the fake)."""
 
     def join(self, token: Union[Token, str], *, public_key: Optional[str] = None) -> Peer:
         """Join a call or room with a participant token (its value, or the
@@ -35,12 +36,12 @@ class Participation(FakeBase):
         """Enter a space (by object, id or slug of the default project):
         as its host with ``host_token``, with ``password`` for password
         spaces, or ``approved=True`` past a host of a knock space."""
-        return self._world.join_space(self._space(space), password=password, host_token=host_token, approved=approved)
+        return self._world.join_space(self._fake._space(space), password=password, host_token=host_token, approved=approved)
 
     def remove_peer(self, peer: Union[Peer, str]) -> Peer:
         """Remove a peer for good (by object or id): the others get
         ``peer-left`` reason ``removed``, its socket is closed with 4403."""
-        found = self._peer(peer)
+        found = self._fake._peer(peer)
         found.remove()
         return found
 
@@ -50,24 +51,24 @@ class Participation(FakeBase):
         """Call ``listener`` with every :class:`PresenceEvent` (a peer joined
         or left, a call was tombstoned), from whichever thread made the
         change, under the state's lock: record it or hand it on, never block."""
-        self._presence.subscribe(listener)
+        self._fake._presence.subscribe(listener)
 
     def wait_until(self, condition: Callable[[], Any], *, timeout: float = 5.0, what: str = "the condition") -> Any:
         """Wait, without sleeping blindly, until ``condition()`` is truthy;
         returns its value. Raises ``TimeoutError`` naming ``what``."""
         __tracebackhide__ = True
-        return self._presence.wait_until(condition, timeout=timeout, what=what)
+        return self._fake._presence.wait_until(condition, timeout=timeout, what=what)
 
     def wait_for_peers(self, session: Union[Call, Room, str], count: int, *, timeout: float = 5.0) -> list[Peer]:
         """Wait until ``count`` peers are connected to a call or room (by
         object or id); returns them."""
         __tracebackhide__ = True
-        return self._presence.wait_for_peers(self._session(session), count, timeout=timeout)
+        return self._fake._presence.wait(self._fake._presence.peers_wait(self._fake._session(session), count), timeout=timeout)  # type: ignore[no-any-return]
 
     def wait_for_tombstone(self, call: Union[Call, str], *, timeout: float = 5.0) -> Call:
         """Wait until a call is tombstoned (by object or id); returns it."""
         __tracebackhide__ = True
-        return self._presence.wait_for_tombstone(self._session(call), timeout=timeout)
+        return self._fake._presence.wait(self._fake._presence.tombstone_wait(self._fake._session(call)), timeout=timeout)  # type: ignore[no-any-return]
 
     # -- socket URLs on the loopback server ---------------------------------
 
@@ -85,7 +86,7 @@ class Participation(FakeBase):
     def reconnect_url(self, peer: Union[Peer, str], *, reconnect_token: Optional[str] = None) -> str:
         """The signaling socket URL that reconnects ``peer`` with its current
         (or the given) reconnect token."""
-        found = self._peer(peer)
+        found = self._fake._peer(peer)
         kind = "call" if isinstance(found.session, Call) else "room"
         query = {
             "publicKey": found.session.project.public_key, f"{kind}Id": found.session.id,
@@ -94,5 +95,27 @@ class Participation(FakeBase):
         return f"{self._socket_base(kind)}?{urlencode(query)}"
 
     def _socket_base(self, kind: str) -> str:
-        return "ws" + self.url[len("http"):] + routes.SOCKET_PATHS[kind]
+        return "ws" + self._fake.url[len("http"):] + routes.SOCKET_PATHS[kind]
 
+
+class AsyncWaits(Group):
+    """The waits of :class:`People`, awaitable, for async tests
+    (``await fake.aio.wait_for_peers(call, 2)``): the same names and
+    arguments; the event loop goes on while they wait."""
+
+    async def wait_until(self, condition: Callable[[], Any], *, timeout: float = 5.0, what: str = "the condition") -> Any:
+        """Wait until ``condition()`` is truthy; returns its value. Raises ``TimeoutError`` naming ``what``."""
+        __tracebackhide__ = True
+        return await self._fake._presence.wait_until_async(condition, timeout=timeout, what=what)
+
+    async def wait_for_peers(self, session: Union[Call, Room, str], count: int, *, timeout: float = 5.0) -> list[Peer]:
+        """Wait until ``count`` peers are connected to a call or room; returns them."""
+        __tracebackhide__ = True
+        presence = self._fake._presence
+        return await presence.wait_async(presence.peers_wait(self._fake._session(session), count), timeout=timeout)  # type: ignore[no-any-return]
+
+    async def wait_for_tombstone(self, call: Union[Call, str], *, timeout: float = 5.0) -> Call:
+        """Wait until a call is tombstoned; returns it."""
+        __tracebackhide__ = True
+        presence = self._fake._presence
+        return await presence.wait_async(presence.tombstone_wait(self._fake._session(call)), timeout=timeout)  # type: ignore[no-any-return]

@@ -1,4 +1,4 @@
-"""Scenarios (state a test needs, built without the API) and fault rules."""
+"""Scenarios: the state a test needs, built without the API (``fake.scenarios``)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,23 @@ from typing import Optional, Union
 
 from .. import errors as E
 from .. import messages as M
-from ..controls.faults import FaultRule
 from ..model.entities import Call, Project, Room, Space, Token
-from .base import FakeBase
+from .base import Group
 
 
-class Scenarios(FakeBase):
-    """``make_*`` scenarios, token expiry, the connection limit, fault rules."""
-
+class Scenarios(Group):
+    """``make_*`` scenarios, minted tokens, token expiry, the connection
+    limit (``fake.scenarios``; the same names are on the fake). Nothing
+    here is journaled: the app's own requests are."""
 
     def make_call(self, access_control: str = "private", *, project: Union[Project, str, None] = None) -> Call:
         """A live call with its two pending tokens (not journaled). A private
         one answers 403 to the public-key mint."""
-        return self._world.create_call(self._project(project), access_control)
+        return self._world.create_call(self._fake._project(project), access_control)
 
     def make_room(self, *, project: Union[Project, str, None] = None) -> Room:
         """A room with its two pending tokens (not journaled)."""
-        return self._world.create_room(self._project(project))
+        return self._world.create_room(self._fake._project(project))
 
     def make_full_call(self, access_control: str = "public", *, project: Union[Project, str, None] = None) -> Call:
         """A call whose two peers are connected: mints answer 409."""
@@ -38,7 +38,7 @@ class Scenarios(FakeBase):
         call = self.make_call(access_control, project=project)
         self._world.join(call.tokens[0].value).leave()
         if call.live:  # a reconnect grace is configured: let it run out
-            self.clock.advance(self._world.reconnect_grace)
+            self._fake.clock.advance(self._world.reconnect_grace)
         return call
 
     def _check_tokens_usable(self, scenario: str) -> None:
@@ -53,77 +53,22 @@ class Scenarios(FakeBase):
             raise E.NotFound(M.NO_SUCH_TOKEN.format(token=token))
         if found.state != "pending":
             raise E.InvalidValue(M.TOKEN_NOT_PENDING.format(token=found.value, state=found.state))
-        found.expires = self.clock.time()
+        found.expires = self._fake.clock.time()
         return found
 
     def connection_limit_reached(self, project: Union[Project, str, None] = None) -> Project:
         """Set the project's connection limit to its live calls: the next
         create_call answers 429 until a call is tombstoned or the limit raised."""
-        target = self._project(project)
+        target = self._fake._project(project)
         self._world.settle()
         target.connection_limit = target.live_calls
         return target
-
-    def slow_backend(self, seconds: float, endpoint: str = "*", *, times: Optional[int] = None) -> FaultRule:
-        """Delay answers by ``seconds`` of real time (every request by default)."""
-        return self.fail(endpoint, latency=seconds, times=times)
-
-    # -- test controls --------------------------------------------------------
-
-    def fail(
-        self,
-        endpoint: str = "*",
-        *,
-        status: Optional[int] = None,
-        error: Optional[str] = None,
-        latency: float = 0.0,
-        drop: bool = False,
-        malformed: Union[bytes, str, None] = None,
-        lost_response: bool = False,
-        times: Optional[int] = 1,
-        probability: float = 1.0,
-        seed: Optional[int] = None,
-    ) -> FaultRule:
-        """Make requests to ``endpoint`` (a canonical name or ``"*"``) fail.
-
-        Effects: ``status`` (with the documented body for that endpoint, or
-        ``error``), ``latency`` seconds of real delay, ``drop`` the connection,
-        a ``malformed`` 2xx body, or ``lost_response`` (the operation happens,
-        then the client sees a dropped connection, or ``status`` if given).
-        ``times=None`` fires on every match; ``probability`` with ``seed``
-        gives reproducible chaos.
-        """
-        if error is not None and status is None:
-            raise E.InvalidValue(M.ERROR_NEEDS_STATUS)
-        if isinstance(malformed, str):
-            malformed = malformed.encode()
-        rule = FaultRule(
-            endpoint, status=status, error=error, latency=latency, drop=drop, malformed=malformed,
-            lost_response=lost_response, times=times, probability=probability,
-            seed=self.seed if seed is None else seed,
-        )
-        return self._faults.add(rule)
-
-    @property
-    def faults(self) -> list[FaultRule]:
-        """The fault rules, in the order they were added, with their counts."""
-        return list(self._faults.rules)
-
-    def remove_fault(self, rule: Union[FaultRule, str]) -> FaultRule:
-        """Remove one fault rule, by the object :meth:`fail` returned or its
-        ``id``; the others stay. Raises :class:`~pytest_radist.NotFound`
-        (a ``KeyError``) naming the rules there are."""
-        return self._faults.remove(rule)
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
-
 
     def make_space(self, name: str, access_type: str = "public", *, password: Optional[str] = None,
                    project: Union[Project, str, None] = None) -> Space:
         """A space, as ``create_space`` makes it (not journaled): its slug
         derived from the name, its host token minted."""
-        return self._world.create_space(self._project(project), name, access_type, password)
+        return self._world.create_space(self._fake._project(project), name, access_type, password)
 
     def mint_token(self, session: Union[Call, Room, str], *, public: bool = False) -> Token:
         """A new participant token for a call or room (by object or id), as
@@ -131,7 +76,7 @@ class Scenarios(FakeBase):
         public-key mint, which refuses a private call. Raises
         :class:`~pytest_radist.ApiError` where the mint would answer an error
         (a full call: 409, an ended one: 410)."""
-        found = self._session(session)
+        found = self._fake._session(session)
         if isinstance(found, Call):
             return self._world.mint_call_token(found.project, found.id, public=public)
         return self._world.mint_room_token(found.project, found.id)

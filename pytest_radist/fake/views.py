@@ -1,4 +1,5 @@
-"""The fake's settings a test may change, and its state, read-only."""
+"""The fake's settings a test may change (on the fake), and its state,
+read-only (the ``fake.state`` group)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from .. import errors as E
 from .. import messages as M
 from ..model.entities import Call, Peer, Project, Room, Space, Token
 from ..settings import check
-from .base import FakeBase
+from .base import FakeBase, Group
 
 
-class StateViews(FakeBase):
-    """Settings and read-only views of the state (``fake.calls``, ...)."""
-
+class FakeSettings(FakeBase):
+    """The settings a test may change while it runs (``fake.token_ttl = 60``)."""
 
     @property
     def token_ttl(self) -> Optional[float]:
@@ -54,6 +54,13 @@ class StateViews(FakeBase):
     def room_participant_cap(self, cap: Optional[int]) -> None:
         self._world.room_participant_cap = check("room_participant_cap", cap)
 
+
+
+class State(Group):
+    """The state, read-only (``fake.state``): every project, call, room,
+    space, peer and token, and the lock to read several at once. The same
+    views are on the fake (``fake.calls`` is ``fake.state.calls``)."""
+
     def add_project(
         self,
         project_id: Optional[str] = None,
@@ -70,7 +77,13 @@ class StateViews(FakeBase):
         )
 
     @property
+    def project(self) -> Project:
+        """The default project, created with the fake."""
+        return self._fake.project
+
+    @property
     def projects(self) -> Mapping[str, Project]:
+        """Every project, by id."""
         return MappingProxyType(self._world.projects)
 
     @property
@@ -96,14 +109,17 @@ class StateViews(FakeBase):
 
     @property
     def rooms(self) -> Mapping[str, Room]:
+        """Every room of every project, by id."""
         return MappingProxyType(self._world.rooms)
 
     @property
     def spaces(self) -> Mapping[str, Space]:
+        """Every space of every project, by id."""
         return MappingProxyType(self._world.spaces)
 
     @property
     def peers(self) -> Mapping[str, Peer]:
+        """Every peer (connected, disconnected or gone), by id."""
         return MappingProxyType(self._world.peers)
 
     def minted_tokens(
@@ -130,6 +146,6 @@ class StateViews(FakeBase):
 
     def usage(self, project: Union[Project, str, None] = None) -> dict[str, int]:
         """Usage meters of ``project`` (default: the default project)."""
-        return {"radist_sfu_participant_seconds": self._world.participant_seconds(self._project(project))}
+        return {"radist_sfu_participant_seconds": self._world.participant_seconds(self._fake._project(project))}
 
 

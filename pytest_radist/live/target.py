@@ -28,6 +28,7 @@ from ..controls.journal import DEFAULT_BODY_LIMIT, Journal
 from ..controls.redaction import Redactor
 from ..fidelity.cassettes import Recorder, http_step
 from ..remote import DEFAULT_TIMEOUT, AnswerTooLarge, Connections, Unreachable, forward
+from ..shortcuts import Shortcut
 from ..target import CONTROL_PREFIX, Outcome, RadistTarget
 from .credentials import LiveCredentials
 from .relay import relay
@@ -48,7 +49,11 @@ def fake_only_controls() -> dict[str, str]:
         return {n for n in set(dir(cls)) | annotated if not n.startswith("_")}
 
     names = public(RadistFake) - public(RadistLive)
-    return {n: f"{n}()" if inspect.isfunction(inspect.getattr_static(RadistFake, n, None)) else n for n in sorted(names)}
+    def is_method(name: str) -> bool:
+        static = inspect.getattr_static(RadistFake, name, None)
+        return inspect.isfunction(static) or isinstance(static, Shortcut)
+
+    return {n: f"{n}()" if is_method(n) else n for n in sorted(names)}
 
 
 class LiveProject:

@@ -27,28 +27,28 @@ def page() -> bytes:
 
 
 def snapshot(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    with fake.lock:  # one consistent snapshot, while the server changes the state
+    with fake.state.lock:  # one consistent snapshot, while the server changes the state
         calls = [
             {"callId": c.id, "projectId": c.project.id, "accessControl": c.access_control, "createdAt": iso(c.created),
              "tombstonedAt": None if c.tombstoned is None else iso(c.tombstoned),
              "tokens": [token_json(t) for t in c.tokens],
              "peers": [{"peerId": p.id, "connected": p.connected, "gone": p.gone} for p in c.peers.values()]}
-            for c in fake.newest("calls", SHOWN)
+            for c in fake.state.newest("calls", SHOWN)
         ]
         rooms = [
             {"roomId": r.id, "projectId": r.project.id, "space": r.space.slug if r.space else None,
              "tokens": [token_json(t) for t in r.tokens],
              "peers": [{"peerId": p.id, "connected": p.connected, "gone": p.gone} for p in r.peers.values()]}
-            for r in fake.newest("rooms", SHOWN)
+            for r in fake.state.newest("rooms", SHOWN)
         ]
         spaces = [{"id": s.id, "slug": s.slug, "name": s.name, "accessType": s.access_type, "activeRoomId": s.active_room_id}
-                  for s in fake.newest("spaces", SHOWN)]
-        totals = {"calls": len(fake.calls), "rooms": len(fake.rooms), "spaces": len(fake.spaces)}
+                  for s in fake.state.newest("spaces", SHOWN)]
+        totals = {"calls": len(fake.state.calls), "rooms": len(fake.state.rooms), "spaces": len(fake.state.spaces)}
     entries, matching = fake.journal.page(
         1, JOURNAL_SHOWN, endpoint=given.get("endpoint"), status=given.get("status"), newest_first=True)
     return 200, {
         "now": iso(fake.clock.time()), "seed": fake.seed, "settings": settings_json(fake), "totals": totals,
-        "projects": [{**project_json(p), "usage": fake.usage(p)} for p in fake.projects.values()],
+        "projects": [{**project_json(p), "usage": fake.state.usage(p)} for p in fake.state.projects.values()],
         "calls": calls, "rooms": rooms, "spaces": spaces,
         "faults": [rule.describe() for rule in fake.faults],
         "journal": [entry_json(r) for r in entries], "journalTotal": matching,

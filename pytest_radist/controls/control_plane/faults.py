@@ -1,11 +1,11 @@
-"""``/_radist/faults``: the fault rules, as ``fake.fail()`` takes them."""
+"""``/_radist/faults``: the fault rules, as ``fake.faults.add()`` takes them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from ...api.routes import ENDPOINTS, SOCKET_ENDPOINTS
-from ..faults import MAX_LATENCY
+from ..faults import HEADERS_SCHEMA, MAX_LATENCY
 from ... import messages as M
 from ...errors import ControlError
 from .schema import Answer, ControlRoute, Field
@@ -17,6 +17,8 @@ FIELDS = (
     Field("endpoint", "string", "the endpoint to fail, or * for every one", choices=("*",) + ENDPOINTS + SOCKET_ENDPOINTS),
     Field("status", "integer", "answer this error status with the documented body", minimum=400, maximum=599, nullable=True),
     Field("error", "string", "the error message to send with status", nullable=True),
+    Field("headers", "object", "headers the answer carries beside its own (Retry-After with a 429), names to text values",
+          schema=HEADERS_SCHEMA),
     Field("latency", "number", "seconds of real time to wait before answering", minimum=0, maximum=MAX_LATENCY),
     Field("drop", "boolean", "close the connection without an answer"),
     Field("malformed", "string", "send this text as the body instead of JSON", nullable=True),
@@ -36,7 +38,7 @@ def list_faults(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 def add_fault(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     arguments = {("lost_response" if name == "lostResponse" else name): value for name, value in given.items()}
     try:
-        rule = fake.fail(**arguments)
+        rule = fake.faults.add(**arguments)
     except ValueError as exc:  # the combination is wrong (say, error without status)
         raise ControlError(400, M.CONTROL_BAD_FAULT.format(reason=exc)) from None
     return 200, {"fault": rule.describe(), "id": rule.id, "rule": rule.to_json()}
@@ -44,14 +46,14 @@ def add_fault(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 
 def remove_fault(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
-        rule = fake.remove_fault(given["faultId"])
+        rule = fake.faults.remove(given["faultId"])
     except KeyError as exc:
         raise ControlError(404, exc.args[0]) from None
     return 200, {"removed": rule.to_json()}
 
 
 def clear_faults(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    fake.clear_faults()
+    fake.faults.clear()
     return 200, {"faults": []}
 
 

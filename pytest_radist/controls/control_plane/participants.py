@@ -34,14 +34,14 @@ def refused(refusal: JoinRefused) -> ControlError:
 
 def join(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
-        return 200, peer_json(fake.join(given["token"], public_key=given.get("publicKey")))
+        return 200, peer_json(fake.people.join(given["token"], public_key=given.get("publicKey")))
     except JoinRefused as refusal:
         raise refused(refusal) from None
 
 
 def join_space(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
-        peer = fake.join_space(given["spaceId"], password=given.get("password"), host_token=given.get("hostToken"),
+        peer = fake.people.join_space(given["spaceId"], password=given.get("password"), host_token=given.get("hostToken"),
                                approved=given.get("approved", False))
     except KeyError:
         raise ControlError(404, M.CONTROL_NO_SPACE.format(space=given["spaceId"])) from None
@@ -51,7 +51,7 @@ def join_space(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 
 
 def _peer(fake: ControlTarget, peer_id: str) -> Peer:
-    peer = fake.peers.get(peer_id)
+    peer = fake.state.peers.get(peer_id)
     if peer is None:
         raise ControlError(404, M.CONTROL_NO_PEER.format(peer=peer_id))
     return peer
@@ -80,7 +80,7 @@ def reconnect(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 
 def expire(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
-        return 200, token_json(fake.expire_token(given["token"]))
+        return 200, token_json(fake.scenarios.expire_token(given["token"]))
     except KeyError:
         raise ControlError(404, M.CONTROL_NO_TOKEN.format(token=given["token"])) from None
     except ValueError as exc:
@@ -88,7 +88,7 @@ def expire(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 
 
 def list_tokens(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    tokens = fake.minted_tokens(given.get("mintedBy"), call_id=given.get("callId"), room_id=given.get("roomId"),
+    tokens = fake.state.minted_tokens(given.get("mintedBy"), call_id=given.get("callId"), room_id=given.get("roomId"),
                                 state=given.get("state"))
     return 200, {"tokens": [token_json(t) for t in tokens]}
 

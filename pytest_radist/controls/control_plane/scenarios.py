@@ -32,7 +32,7 @@ def _call_scenario(name: str, default_access: str) -> Any:
     def build(fake: ControlTarget, given: dict[str, Any]) -> Answer:
         project = find_project(fake, given.get("project"))
         try:
-            return 200, call_json(getattr(fake, name)(given.get("accessControl", default_access), project=project))
+            return 200, call_json(getattr(fake.scenarios, name)(given.get("accessControl", default_access), project=project))
         except JoinRefused as refusal:  # the settings forbid it (a token TTL of 0): a conflict, not a crash
             raise refused(refusal) from None
 
@@ -40,11 +40,11 @@ def _call_scenario(name: str, default_access: str) -> Any:
 
 
 def make_room(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    return 200, room_json(fake.make_room(project=find_project(fake, given.get("project"))))
+    return 200, room_json(fake.scenarios.make_room(project=find_project(fake, given.get("project"))))
 
 
 def limit_reached(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    return 200, project_json(fake.connection_limit_reached(find_project(fake, given.get("project"))))
+    return 200, project_json(fake.scenarios.connection_limit_reached(find_project(fake, given.get("project"))))
 
 
 CALL_FIELDS = (

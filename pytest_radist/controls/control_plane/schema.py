@@ -12,7 +12,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
 from urllib.parse import parse_qsl
 
 from ... import messages as M
@@ -44,6 +44,9 @@ class Field:
     pattern: Optional[str] = None
     #: a JSON Schema ``format`` (``date-time``), checked by the handler
     format: Optional[str] = None
+    #: More JSON Schema for the value (an object's ``propertyNames``...),
+    #: which the handler enforces and the OpenAPI description states.
+    schema: Optional[Mapping[str, Any]] = None
     #: Former names, still accepted for a release; the answer then carries
     #: a ``deprecated`` note naming this one.
     was: tuple[str, ...] = ()

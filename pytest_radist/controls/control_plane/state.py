@@ -36,22 +36,22 @@ def project_json(project: Project) -> dict[str, Any]:
 
 def state(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, {"seed": fake.seed, "now": iso(fake.clock.time()),
-                 "projects": [project_json(p) for p in fake.projects.values()],
-                 "rooms": len(fake.rooms), "spaces": len(fake.spaces), "tokens": len(fake.minted_tokens()),
+                 "projects": [project_json(p) for p in fake.state.projects.values()],
+                 "rooms": len(fake.state.rooms), "spaces": len(fake.state.spaces), "tokens": len(fake.state.minted_tokens()),
                  "settings": settings_json(fake)}
 
 
 def find_project(fake: ControlTarget, project_id: Any) -> Project:
     """The project a request names (the default one when it names none)."""
-    found = fake.project if project_id is None else fake.projects.get(project_id)
+    found = fake.state.project if project_id is None else fake.state.projects.get(project_id)
     if found is None:
-        raise ControlError(404, M.CONTROL_NO_PROJECT.format(project=project_id, known=", ".join(fake.projects)))
+        raise ControlError(404, M.CONTROL_NO_PROJECT.format(project=project_id, known=", ".join(fake.state.projects)))
     return found
 
 
 def usage(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     project = find_project(fake, given.get("project"))
-    return 200, {"project": project.id, **fake.usage(project)}
+    return 200, {"project": project.id, **fake.state.usage(project)}
 
 
 def reset(fake: ControlTarget, given: dict[str, Any]) -> Answer:
@@ -68,7 +68,7 @@ def _refused_keys(exc: ValueError) -> ControlError:
 
 def add_project(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
-        project = fake.add_project(given.get("id"), secret_key=given.get("secretKey"), public_key=given.get("publicKey"),
+        project = fake.state.add_project(given.get("id"), secret_key=given.get("secretKey"), public_key=given.get("publicKey"),
                                    connection_limit=given.get("connectionLimit"), room_limit=given.get("roomLimit"))
     except ValueError as exc:
         raise _refused_keys(exc) from None

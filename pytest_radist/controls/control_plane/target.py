@@ -1,6 +1,6 @@
-"""What the control plane needs of a fake: a narrow protocol, so that the
-control plane depends on what it uses and the fake on nothing of it.
-:class:`~pytest_radist.RadistFake` is one."""
+"""What the control plane needs of a fake: a narrow protocol of a few
+small groups, so that the control plane depends on what it uses and the
+fake on nothing of it. :class:`~pytest_radist.RadistFake` is one."""
 
 from __future__ import annotations
 
@@ -8,25 +8,15 @@ from typing import Any, ContextManager, Literal, Mapping, Optional, Protocol, Un
 
 from ...model.clock import Clock
 from ...model.entities import Call, Peer, Project, Room, Space, Token
-from ..faults import FaultRule
+from ..faults import Faults
 from ..journal import Journal
 
 
-class ControlTarget(Protocol):
-    """A fake the control plane drives over HTTP."""
-
-    seed: int
-    clock: Clock
-    journal: Journal
-    project: Project
-    token_ttl: Optional[float]
-    reconnect_grace: float
-    room_participant_cap: Optional[int]
-    public_base_url: Optional[str]
-    strict: bool
+class StateReads(Protocol):
+    """``fake.state``: what the control plane reads of the state."""
 
     @property
-    def lock(self) -> ContextManager[Any]: ...
+    def project(self) -> Project: ...
     @property
     def projects(self) -> Mapping[str, Project]: ...
     @property
@@ -38,28 +28,49 @@ class ControlTarget(Protocol):
     @property
     def peers(self) -> Mapping[str, Peer]: ...
     @property
-    def faults(self) -> list[FaultRule]: ...
+    def lock(self) -> ContextManager[Any]: ...
 
     def newest(self, kind: Literal["calls", "rooms", "spaces"], count: int) -> list[Any]: ...
     def minted_tokens(self, minted_by: Optional[str] = None, *, call_id: Optional[str] = None,
                       room_id: Optional[str] = None, state: Optional[str] = None) -> list[Token]: ...
     def usage(self, project: Union[Project, str, None] = None) -> dict[str, int]: ...
-    def reset(self, *, state: bool = False, seed: Optional[int] = None) -> None: ...
     def add_project(self, project_id: Optional[str] = None, *, secret_key: Optional[str] = None,
                     public_key: Optional[str] = None, connection_limit: Optional[int] = None,
                     room_limit: Optional[int] = None) -> Project: ...
-    def fail(self, endpoint: str = "*", *, status: Optional[int] = None, error: Optional[str] = None, latency: float = 0.0,
-             drop: bool = False, malformed: Union[bytes, str, None] = None, lost_response: bool = False,
-             times: Optional[int] = 1, probability: float = 1.0, seed: Optional[int] = None) -> FaultRule: ...
-    def clear_faults(self) -> None: ...
 
-    def remove_fault(self, rule: Union[FaultRule, str]) -> FaultRule: ...
-    def join(self, token: str, *, public_key: Optional[str] = None) -> Peer: ...
-    def join_space(self, space: Union[Space, str], *, password: Optional[str] = None,
-                   host_token: Optional[str] = None, approved: bool = False) -> Peer: ...
-    def expire_token(self, token: Union[Token, str]) -> Token: ...
-    def make_call(self, access_control: str = "private", *, project: Union[Project, str, None] = None) -> Call: ...
-    def make_full_call(self, access_control: str = "public", *, project: Union[Project, str, None] = None) -> Call: ...
-    def make_terminated_call(self, access_control: str = "public", *, project: Union[Project, str, None] = None) -> Call: ...
+
+class ScenarioMakers(Protocol):
+    """``fake.scenarios``: the scenarios the control plane runs (the
+    ``make_*call`` ones by name, with an access control and a project)."""
+
     def make_room(self, *, project: Union[Project, str, None] = None) -> Room: ...
     def connection_limit_reached(self, project: Union[Project, str, None] = None) -> Project: ...
+    def expire_token(self, token: Union[Token, str]) -> Token: ...
+
+
+class Joins(Protocol):
+    """``fake.people``: the joins the control plane makes."""
+
+    def join(self, token: Union[Token, str], *, public_key: Optional[str] = None) -> Peer: ...
+    def join_space(self, space: Union[Space, str], *, password: Optional[str] = None,
+                   host_token: Optional[str] = None, approved: bool = False) -> Peer: ...
+
+
+class ControlTarget(Protocol):
+    """A fake the control plane drives over HTTP: its groups, its seed and
+    its reset (and the settings that ``PATCH /_radist/settings`` changes,
+    read and set by name)."""
+
+    seed: int
+    clock: Clock
+    journal: Journal
+    faults: Faults
+
+    @property
+    def state(self) -> StateReads: ...
+    @property
+    def scenarios(self) -> ScenarioMakers: ...
+    @property
+    def people(self) -> Joins: ...
+
+    def reset(self, *, state: bool = False, seed: Optional[int] = None) -> None: ...
