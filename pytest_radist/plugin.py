@@ -33,6 +33,8 @@ FAKE_ONLY_MARKER = "radist_fake_only"
 RECORD_MODES = ("once", "new_episodes", "all", "none")
 
 _SEED_KEY = pytest.StashKey[int]()
+#: Set when pytest-randomly chose the test's seed (its replay is then pytest-randomly's).
+_RANDOMLY_KEY = pytest.StashKey[bool]()
 _LIVE_KEY = pytest.StashKey[Optional["LiveCredentials"]]()
 #: The seed pytest-randomly hands its seeders before each test, if it runs.
 _randomly_seed: Optional[int] = None
@@ -179,6 +181,7 @@ def radist_fake(request: pytest.FixtureRequest, radist_server: LoopbackServer) -
     settings = fake_settings(request.config, marker_kwargs)
     if settings.get("seed") is None:
         settings["seed"] = _randomly_seed if _randomly_seed is not None else random.SystemRandom().randrange(2**32)
+        request.node.stash[_RANDOMLY_KEY] = _randomly_seed is not None
     request.node.stash[_SEED_KEY] = settings["seed"]
     with serving_fake(radist_server, settings) as fake:
         yield fake
@@ -253,6 +256,16 @@ def pytest_runtest_makereport(
     report = yield
     seed = item.stash.get(_SEED_KEY, None)
     if seed is not None and report.failed:
-        report.sections.append(("radist", f"radist_fake seed: {seed} (replay with --radist-seed={seed})"))
+        report.sections.append(("radist", seed_hint(item, seed)))
     return report
+
+
+def seed_hint(item: pytest.Item, seed: int) -> str:
+    """How to replay a failed test's fake: pytest-randomly's seed, if it
+    chose the fake's (it also replays the order), else ``--radist-seed``."""
+    randomly = item.config.getoption("randomly_seed", None) if item.stash.get(_RANDOMLY_KEY, False) else None
+    if isinstance(randomly, int):
+        return (f"radist_fake seed: {seed}, chosen by pytest-randomly (replay with -p randomly "
+                f"--randomly-seed={randomly}, which replays the order too; or this fake alone with --radist-seed={seed})")
+    return f"radist_fake seed: {seed} (replay with --radist-seed={seed})"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -73,6 +74,18 @@ def test_failure_report_prints_the_seed(pytester: pytest.Pytester) -> None:
     result = run(pytester)
     result.assert_outcomes(failed=1)
     result.stdout.re_match_lines([r".*radist_fake seed: \d+ \(replay with --radist-seed=\d+\)"])
+
+
+def test_a_seed_pytest_randomly_chose_is_replayed_with_pytest_randomly(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_fails(radist_fake):\n    print('SEED', radist_fake.seed)\n    assert radist_fake.calls == {1: 1}\n")
+    plugins = [arg for arg in UNRELATED_PLUGINS if arg != "no:randomly"]
+    plugins = [a for i, a in enumerate(plugins) if not (a == "-p" and i + 1 < len(plugins) and plugins[i + 1] == "-p")]
+    first = pytester.runpytest(*plugins, "-p", "randomly", "-s", "--randomly-seed=4242")
+    first.assert_outcomes(failed=1)
+    first.stdout.re_match_lines([r".*radist_fake seed: \d+, chosen by pytest-randomly \(replay with -p randomly --randomly-seed=4242,.*"])
+    again = pytester.runpytest(*plugins, "-p", "randomly", "-s", "--randomly-seed=4242")
+    seeds = [re.findall(r"SEED (\d+)", result.stdout.str()) for result in (first, again)]
+    assert seeds[0] == seeds[1] and len(seeds[0]) == 1  # the hint's replay gives the same fake
 
 
 def test_strict_mode_fails_unroutable_requests_at_teardown(pytester: pytest.Pytester) -> None:

@@ -515,3 +515,32 @@ def test_clients_that_never_read_a_full_journal_are_bounded_and_closed(full_jour
             sock.close()
     with urllib.request.urlopen(f"{server.url}/_radist/health", timeout=HANG) as response:  # not journaled
         assert json.loads(response.read()) == {"ok": True}
+
+
+def test_the_loopback_server_keeps_its_info_lines_out_of_an_app_s_logging() -> None:
+    """An app under test that logs everything at INFO to the root logger
+    (Litestar's default) must not get uvicorn's lines for the loopback server."""
+    import logging
+
+    from pytest_radist.doors.server import LoopbackServer
+
+    heard: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            heard.append(record)
+
+    root, handler = logging.getLogger(), Keep(logging.DEBUG)
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        server = LoopbackServer()
+        server.start()
+        server.stop()
+        logging.getLogger("uvicorn.error").warning("an app's own uvicorn still logs")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    from_uvicorn = [r.getMessage() for r in heard if r.name.startswith("uvicorn")]
+    assert from_uvicorn == ["an app's own uvicorn still logs"]

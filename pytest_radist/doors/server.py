@@ -10,6 +10,7 @@ that loading the plugin stays cheap.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 from typing import TYPE_CHECKING, Any, Optional
@@ -25,6 +26,28 @@ SOCKET_MAX_FRAME = 64 * 1024
 #: Seconds a stopping server lets running requests finish before closing them.
 STOP_GRACE = 0.3
 _START_TIMEOUT = 10.0
+
+
+#: The loopback server's thread is named this, then ``:<port>``.
+THREAD_NAME = "radist-fake-server"
+
+
+class _QuietServerThreads(logging.Filter):
+    """uvicorn logs "Started server process" and "Shutting down" at INFO
+    for every server: the loopback server's would reach any root handler
+    the app under test installs (Litestar's default logging has one) and
+    land in the middle of pytest's progress. Its warnings and errors pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or not str(record.threadName).startswith(THREAD_NAME)
+
+
+def _quiet_uvicorn() -> None:
+    """Keep the loopback server's INFO lines out of uvicorn's logger (once;
+    another uvicorn in the process logs as it did)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietServerThreads) for f in logger.filters):
+        logger.addFilter(_QuietServerThreads())
 
 
 class LoopbackServer:
@@ -105,7 +128,7 @@ class LoopbackServer:
                 failure: list[BaseException] = []
                 thread = threading.Thread(
                     target=self._run, args=(self._uvicorn, self._served, sock, ready, failure),
-                    name=f"radist-fake-server:{self.port}", daemon=True,
+                    name=f"{THREAD_NAME}:{self.port}", daemon=True,
                 )
                 thread.start()
                 if not ready.wait(_START_TIMEOUT) or failure:
@@ -117,6 +140,8 @@ class LoopbackServer:
 
     def _build(self) -> tuple[Any, ServedApp]:
         import uvicorn
+
+        _quiet_uvicorn()
 
         from .asgi import RadistApp, ServedApp
         from .protocols import RadistHttpProtocol
