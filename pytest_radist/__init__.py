@@ -25,6 +25,8 @@ _EXPORTS = {
     "Peer": "pytest_radist.model.entities",
     "PresenceEvent": "pytest_radist.model.state",
     "FaultRule": "pytest_radist.controls.faults",
+    "Faults": "pytest_radist.controls.faults",
+    "FaultSequence": "pytest_radist.controls.faults",
     "Journal": "pytest_radist.controls.journal",
     "RecordedRequest": "pytest_radist.controls.journal",
     "OmittedBody": "pytest_radist.controls.journal",
@@ -61,7 +63,7 @@ if TYPE_CHECKING:
     from .api.app import ApiRequest as ApiRequest, Outcome as Outcome
     from .api.routes import ENDPOINTS as ENDPOINTS, SOCKET_ENDPOINTS as SOCKET_ENDPOINTS
     from .controls.browser import BrowserPolicy as BrowserPolicy
-    from .controls.faults import FaultRule as FaultRule
+    from .controls.faults import FaultRule as FaultRule, FaultSequence as FaultSequence, Faults as Faults
     from .controls.journal import Journal as Journal, OmittedBody as OmittedBody, RecordedRequest as RecordedRequest
     from .doors.httpx_transport import RadistHttpxTransport as RadistHttpxTransport
     from .doors.limits import ServerLimits as ServerLimits

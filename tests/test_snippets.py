@@ -30,9 +30,18 @@ def test_the_node_control_plane_snippet_runs(radist_fake: RadistFake) -> None:
     assert radist_fake.faults == [] and printed["call"] in radist_fake.calls
 
 
-def test_the_http_page_includes_the_snippet_ci_runs() -> None:
+def test_the_http_page_shows_the_snippet_ci_runs_as_it_is() -> None:
+    """Written out, not included: the page reads the same on GitHub and in an editor."""
     page = (ROOT / "docs" / "http.md").read_text()
-    assert '--8<-- "docs/snippets/control.mjs"' in page and 'wait "$fake"' in page
+    snippet = (ROOT / "docs" / "snippets" / "control.mjs").read_text()
+    assert "```js\n" + snippet.rstrip("\n") + "\n```" in page and 'wait "$fake"' in page
+
+
+def test_no_page_holds_an_include_or_a_directive_a_reader_would_see_raw() -> None:
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = page.read_text()
+        assert "--8<--" not in text, page.name
+        assert not [line for line in text.splitlines() if line.startswith(":::")], page.name
 
 
 def test_the_rest_reference_is_what_the_routes_say() -> None:
