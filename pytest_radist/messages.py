@@ -40,6 +40,9 @@ NO_FAKE_ATTACHED = "No fake is attached to this server."  # 503 [fake]: between 
 STATE_LOCK_HELD = ("the state's lock (fake.lock) was held for over {seconds:g} s while the loopback server waited to "
                    "answer {method} {path}: the server answers on one thread, so release the lock before a request to it "
                    "(hold it only to read several views at once)")
+#: An error answer that messages.answerable_errors (docs/rest.md, openapi.json) does not list: a bug of the fake.
+UNLISTED_ERROR = ("the fake answered {endpoint} with {status} {error!r}, which docs/rest.md and openapi.json do not "
+                  "list for it (a bug of pytest-radist: messages.answerable_errors is the one list)")
 #: A bug of the loopback server's own code: the 500's error, and the problem a strict fake reports.
 DOOR_INTERNAL_ERROR = "internal error in the HTTP front door: {kind}: {error}"
 
@@ -155,11 +158,28 @@ DOCUMENTED_ERRORS: dict[str, dict[int, str]] = {
     "room_signaling": {**_SOCKET_FAULTS, 410: TOKEN_EXPIRED},
 }
 
-#: Other errors an endpoint answers, beside the one per status above that a
-#: fault fabricates (the OpenAPI description and the reference list them too).
-MORE_ERRORS: dict[str, dict[int, str]] = {
-    "list_calls": {400: INVALID_LIMIT},
+#: Every other error an endpoint answers, beside the one per status above
+#: that a fault fabricates. With that table, the one source of what the fake
+#: may answer (:func:`answerable_errors`): the OpenAPI description, the REST
+#: reference and Hypothesis's ``error_responses()`` are made from it, and the
+#: fake reports an error answer it does not list as a problem of its own.
+MORE_ERRORS: dict[str, dict[int, tuple[str, ...]]] = {
+    "list_calls": {400: (INVALID_LIMIT,)},
+    "create_space": {400: (INVALID_ACCESS_TYPE, PASSWORD_REQUIRED, INVALID_PASSWORD, INVALID_SLUG)},
+    "update_space": {400: (NAME_REQUIRED, INVALID_ACCESS_TYPE, PASSWORD_REQUIRED, INVALID_PASSWORD)},
 }
+
+
+def answerable_errors(endpoint: str) -> dict[int, tuple[str, ...]]:
+    """Every ``{"error": message}`` the fake answers on ``endpoint`` (a REST
+    one), by status: what the docs list and the answers are checked against."""
+    found: dict[int, list[str]] = {401: [MISSING_BEARER]}
+    for status, message in DOCUMENTED_ERRORS.get(endpoint, {}).items():
+        found.setdefault(status, []).append(message)
+    found.setdefault(400, []).append(INVALID_JSON_BODY)  # any request may carry a body that is not a JSON object
+    for status, messages in MORE_ERRORS.get(endpoint, {}).items():
+        found.setdefault(status, []).extend(messages)
+    return {status: tuple(dict.fromkeys(messages)) for status, messages in sorted(found.items())}
 
 
 def documented_error(endpoint: str, status: int) -> str:

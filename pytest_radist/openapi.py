@@ -105,12 +105,7 @@ LINKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
 
 def _errors(endpoint: str) -> dict[str, Any]:
     """The documented error answers of ``endpoint``, with their messages."""
-    by_status: dict[int, list[str]] = {}
-    for table in (E.DOCUMENTED_ERRORS.get(endpoint, {}), E.MORE_ERRORS.get(endpoint, {}), {401: E.MISSING_BEARER}):
-        for status, message in table.items():
-            by_status.setdefault(status, []).append(message)
-    if endpoint in REQUESTS:
-        by_status.setdefault(400, []).append(E.INVALID_JSON_BODY)
+    by_status = E.answerable_errors(endpoint)
     answers = {}
     for status, messages in sorted(by_status.items()):
         answers[str(status)] = {

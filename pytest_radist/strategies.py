@@ -181,17 +181,14 @@ def responses(endpoint: str) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def error_responses(endpoint: Optional[str] = None) -> st.SearchStrategy[tuple[int, dict[str, str]]]:
-    """``(status, {"error": message})`` pairs that Radist documents for
-    ``endpoint`` (any endpoint if ``None``), the common ones included."""
+    """``(status, {"error": message})`` pairs that ``endpoint`` (any endpoint
+    if ``None``) answers, as the REST reference lists them (:func:`~pytest_radist.messages.answerable_errors`)."""
     names = ENDPOINTS if endpoint is None else (endpoint,)
-    pairs = []
+    pairs: list[tuple[int, str]] = []
     for name in names:
         if name not in E.DOCUMENTED_ERRORS:
             raise ValueError(f"unknown endpoint {name!r}; one of {', '.join(ENDPOINTS)}")
-        for status, message in E.DOCUMENTED_ERRORS[name].items():
-            pairs.append((status, message))
-    pairs.append((401, E.MISSING_BEARER))
-    pairs.append((400, E.INVALID_JSON_BODY))
+        pairs.extend((status, message) for status, messages in E.answerable_errors(name).items() for message in messages)
     unique = sorted(set(pairs))
     return st.sampled_from(unique).map(lambda pair: (pair[0], {"error": pair[1]}))
 

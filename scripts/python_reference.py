@@ -87,9 +87,9 @@ def members(cls: type) -> list[str]:
 def entry(name: str) -> str:
     obj = getattr(pytest_radist, name)
     if not inspect.isclass(obj) and not callable(obj):
-        return f"### `{name}`\n\n```python\n{name} = {obj!r}\n```\n"
+        return f"### `{name}`\n\n```text\n{name} = {obj!r}\n```\n"
     kind = "class" if inspect.isclass(obj) else "def"
-    parts = [f"### `{name}`", f"```python\n{kind} {name}{signature(obj)}\n```", doc(obj)]
+    parts = [f"### `{name}`", f"```text\n{kind} {name}{signature(obj)}\n```", doc(obj)]
     if inspect.isclass(obj):
         listed = members(obj)
         if listed:

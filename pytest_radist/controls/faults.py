@@ -166,11 +166,11 @@ class Faults(Sequence[FaultRule]):
     Iterating, indexing and ``len()`` read the rules as they are now
     (``fake.faults == []`` still reads as it did when this was a list)."""
 
-    def __init__(self, seed: Callable[[], int] = lambda: 0) -> None:
+    def __init__(self, seed: Optional[Callable[[], int]] = None) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._added = 0  # ids are never reused, even after clear()
-        self._seed = seed  # the fake's seed, the default of a rule's draws
+        self._seed = seed or (lambda: 0)  # the fake's seed, the default of a rule's draws
 
     # -- adding ---------------------------------------------------------------
 

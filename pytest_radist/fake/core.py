@@ -255,6 +255,8 @@ class RadistFake(FakeSettings):
             self.report_problem(message)
             response = api.error(500, f"pytest-radist fake: {message}", endpoint)
         outcome = Outcome(response.status, response.body, headers=response.headers or {})
+        if response.status >= 400 and endpoint is not None and response.body:
+            self._check_listed(endpoint, response.status, response.body)
         if endpoint is None and self.strict:
             hints = "; ".join(routes.closest_endpoints(request.method, request.path))
             self.report_problem(
@@ -268,6 +270,12 @@ class RadistFake(FakeSettings):
 
     def _now(self) -> float:
         return self.clock.time()
+
+    def _check_listed(self, endpoint: str, status: int, body: dict[str, Any]) -> None:
+        """An error answer the docs do not list is a bug of the fake (the
+        REST reference and openapi.json are made from the same tables)."""
+        if endpoint in routes.ENDPOINTS and body.get("error") not in E.answerable_errors(endpoint).get(status, ()):
+            self.report_problem(E.UNLISTED_ERROR.format(endpoint=endpoint, status=status, error=body.get("error")))
 
     @staticmethod
     def _apply(rule: FaultRule, outcome: Outcome, endpoint: str) -> None:
