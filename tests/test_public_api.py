@@ -210,3 +210,37 @@ def test_every_exception_is_a_radist_fake_error() -> None:
         obj = getattr(pytest_radist, name)
         if inspect.isclass(obj) and issubclass(obj, BaseException):
             assert issubclass(obj, pytest_radist.RadistFakeError), name
+
+
+def api_sections() -> dict[str, str]:
+    """docs/api.md's ``###`` sections by title."""
+    text = (ROOT / "docs" / "api.md").read_text()
+    parts = re.split(r"^### (.+)$", text, flags=re.M)
+    return {title.strip(): body for title, body in zip(parts[1::2], parts[2::2])}
+
+
+def test_the_api_page_lists_every_member_once_in_its_group() -> None:
+    sections = api_sections()
+    with pytest_radist.RadistFake(seed=1) as fake:
+        groups = {group: type(getattr(fake, group)) for group in GROUPS + ("journal",)}
+    for group, cls in groups.items():
+        (title,) = [t for t in sections if t.startswith(f"`fake.{group}`")]
+        for member in vars_of(cls):
+            rows = re.findall(rf"^\| `\.{member}\b", sections[title], re.M) + re.findall(rf"`\.{member}\b", sections[title])
+            assert rows, f"docs/api.md's {title} section does not list .{member}"
+    own = {n for n, v in vars_of(pytest_radist.RadistFake).items() if not isinstance(v, Shortcut)}
+    at_home = sections["On the fake itself"] + sections["Front doors"] + sections["`fake.journal`"] + sections["The groups"]
+    missing = sorted(n for n in own if f"`.{n}" not in at_home)
+    assert not missing, f"docs/api.md does not list these members of RadistFake: {missing}"
+    table = sections["The groups"]
+    for name, value in vars(pytest_radist.RadistFake).items():
+        if isinstance(value, Shortcut):
+            assert table.count(f"`.{name}`") == 1, f"the groups table lists the shortcut .{name} once, in its group's row"
+            (row,) = [line for line in table.splitlines() if f"`.{name}`" in line]
+            assert row.startswith(f"| `fake.{value.group}`"), (name, row)
+
+
+def test_the_api_page_names_every_export() -> None:
+    text = (ROOT / "docs" / "api.md").read_text()
+    missing = sorted(n for n in pytest_radist.__all__ if f"`{n}" not in text)
+    assert not missing, f"docs/api.md does not name {missing}"

@@ -107,3 +107,25 @@ def test_who_may_join_a_space(radist_fake: RadistFake) -> None:
     with pytest.raises(JoinRefused) as refused:
         radist_fake.join_space(gone)
     assert refused.value.reason == "unknown"
+
+
+def test_deleting_an_occupied_space_leaves_its_room_to_the_people_in_it() -> None:
+    """docs/assumptions.md: the delete succeeds, the backing room lives on
+    (its participants connected, its mint answering) until it empties."""
+    from pytest_radist import JoinRefused, RadistFake
+
+    from .helpers import raw
+
+    with RadistFake(seed=3) as fake:
+        space = fake.make_space("Busy")
+        host = fake.join_space(space, host_token=space.host_token)
+        room = host.session
+        base = f"/api/v1/projects/{fake.project.id}"
+        assert raw(fake, "transport", "DELETE", f"{base}/spaces/{space.id}") == (200, {"success": True})
+        assert host.connected and space.id not in fake.spaces
+        status, minted = raw(fake, "transport", "POST", f"{base}/rooms/{room.id}/token")
+        assert status == 200 and minted["roomToken"].startswith("ct_")
+        assert raw(fake, "transport", "GET", f"{base}/spaces")[1] == {"spaces": []}
+        with pytest.raises(JoinRefused):
+            fake.join_space(space, host_token=space.host_token)
+        assert fake.problems == []
