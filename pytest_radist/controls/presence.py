@@ -54,12 +54,10 @@ class Presence:
         while True:
             with self._changes:
                 seen = self._count
-            value = condition()
+            value = _look(condition, deadline - time.monotonic(), timeout, what)
             if value:
                 return value
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"waited {timeout} s for {what}; it did not happen")
             with self._changes:
                 if self._count == seen:
                     self._changes.wait(min(remaining, POLL_SECONDS))
@@ -73,18 +71,19 @@ class Presence:
         heard = asyncio.Event()
 
         def wake(event: PresenceEvent) -> None:  # under the world's lock, on any thread
-            loop.call_soon_threadsafe(heard.set)
+            try:
+                loop.call_soon_threadsafe(heard.set)
+            except RuntimeError:  # the loop closed as the wait ended: nobody to wake
+                pass
 
         self._listeners.append(wake)
         try:
             while True:
                 heard.clear()
-                value = condition()
+                value = _look(condition, deadline - loop.time(), timeout, what)
                 if value:
                     return value
                 remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise TimeoutError(f"waited {timeout} s for {what}; it did not happen")
                 try:
                     await asyncio.wait_for(heard.wait(), min(remaining, POLL_SECONDS))
                 except asyncio.TimeoutError:
@@ -126,6 +125,16 @@ class Presence:
             return await self.wait_until_async(wait.condition, timeout=timeout, what=wait.what)
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}: {wait.explain()}") from None
+
+
+def _look(condition: Callable[[], Any], remaining: float, timeout: float, what: str) -> Any:
+    """One look of a wait: the condition's value; ``TimeoutError`` naming
+    ``what`` if it is falsy and no time remains."""
+    __tracebackhide__ = True
+    value = condition()
+    if not value and remaining <= 0:
+        raise TimeoutError(f"waited {timeout} s for {what}; it did not happen")
+    return value
 
 
 class Wait(NamedTuple):
