@@ -35,6 +35,7 @@ BAD_HEADER_NAME = "Invalid header name: a header name is a token (RFC 9110 5.1).
 BAD_HEADER_VALUE = "Invalid value of header {name}: control characters are not allowed."  # 400
 TRANSFER_ENCODING_UNSUPPORTED = "Unsupported Transfer-Encoding: only chunked is accepted."  # 400
 REQUEST_TIMEOUT = "Request not received in time: send the whole request within {limit} seconds."  # 408 [fake]
+SERVICE_RESTARTING = "Service restarting: try again shortly."  # 503 (a socket: 4503) [fake]: scenarios/server_restart
 NO_FAKE_ATTACHED = "No fake is attached to this server."  # 503 [fake]: between tests, not bad input
 #: The loopback server waited for the state's lock (``with fake.lock:`` around a request to the server): a 503.
 STATE_LOCK_HELD = ("the state's lock (fake.lock) was held for over {seconds:g} s while the loopback server waited to "
@@ -177,6 +178,7 @@ def answerable_errors(endpoint: str) -> dict[int, tuple[str, ...]]:
     for status, message in DOCUMENTED_ERRORS.get(endpoint, {}).items():
         found.setdefault(status, []).append(message)
     found.setdefault(400, []).append(INVALID_JSON_BODY)  # any request may carry a body that is not a JSON object
+    found.setdefault(503, []).append(SERVICE_RESTARTING)  # while a test restarts the service (server_restart)
     for status, messages in MORE_ERRORS.get(endpoint, {}).items():
         found.setdefault(status, []).extend(messages)
     return {status: tuple(dict.fromkeys(messages)) for status, messages in sorted(found.items())}
@@ -233,6 +235,14 @@ MINTED_BY = "minted_by is 'create', 'server' or 'public', got {value!r}"
 RESET_SEED_NEEDS_STATE = "seed= restarts the ids of a state reset: pass state=True with it"
 ROOMS_NEVER_END = "{room!r} is a room: rooms are never tombstoned"
 ERROR_NEEDS_STATUS = "error= needs status=: say which status carries that message"
+DISRUPT_MODE = "mode must be 'drop', 'freeze' or 'close', got {mode!r}"
+DISRUPT_SECONDS = "a freeze needs seconds between 0 and {limit}, got {seconds!r}"
+DISRUPT_ONLY_FREEZE = "seconds is for a freeze; {mode!r} takes none"
+DISRUPT_CODE = "a close needs a code a server sends: {codes} or 4000-4999, got {code!r}"
+DISRUPT_ONLY_CLOSE = "code is for a close; {mode!r} takes none"
+DISRUPT_NOT_CONNECTED = "{peer} is not connected: only a connected peer can be disrupted"
+DISRUPT_NO_SOCKET = "{peer} is a simulated peer with no socket to freeze (drop or close disconnect it)"
+RESTART_SECONDS = "a restart refuses for seconds between 0 and {limit}, got {seconds!r}"
 SEQUENCE_NEEDS_ANSWERS = "sequence() needs at least one answer: a status (429), a dict of add()'s arguments, or None (the real answer)"
 SEQUENCE_BAD_ANSWER = "answer {place} of the sequence, {answer!r}, is not one fault.add() takes: {reason}"
 

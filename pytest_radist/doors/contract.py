@@ -9,6 +9,7 @@ from typing import Any, Awaitable, Callable, Mapping, Protocol, Sequence
 
 from ..api.app import ApiRequest, Outcome
 from ..controls.browser import BrowserPolicy
+from ..controls.network import Disruption
 from ..model.entities import Peer
 from ..model.state import PresenceEvent
 
@@ -55,6 +56,7 @@ class SignalingTarget(Served, Protocol):
     @property
     def peers(self) -> Mapping[str, Peer]: ...
     def subscribe(self, listener: Callable[[PresenceEvent], None]) -> None: ...
+    def watch_sockets(self, listener: Callable[[Disruption], bool]) -> None: ...
 
 
 class RelayTarget(Served, Protocol):

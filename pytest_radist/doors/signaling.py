@@ -18,6 +18,7 @@ queue at once, and disconnects its peer like any closed socket.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import math
 import weakref
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Protocol, Union
 
 from .. import errors as E
+from ..controls.network import Disruption
 from ..model.world import PresenceEvent
 from .limits import SEND_BUDGET_CLOSE, ServerLimits
 
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+
+
+#: Seconds a disruption asked from another thread waits for the server's loop.
+DISRUPT_WAIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class Wire(Protocol):
 
     def buffered(self) -> int: ...
     def close_by_server(self, code: int, reason: str) -> None: ...
+    def cut(self) -> None: ...
+    def freeze(self, seconds: float) -> None: ...
 
 
 class SocketPeer:
@@ -68,6 +76,9 @@ class SocketPeer:
         self.detached = False
         #: Went over its send budget: it takes no more frames.
         self.over_budget = False
+        #: Cleared while the socket is frozen (a disruption): frames wait, in order.
+        self.thawed = asyncio.Event()
+        self.thawed.set()
 
     def send(self, frame: Union[dict[str, Any], str]) -> None:
         """Queue a frame (a dict, or its JSON text when shared by many),
@@ -108,10 +119,11 @@ class SignalingHub:
         self._watched: weakref.WeakSet[SignalingTarget] = weakref.WeakSet()
 
     def watch(self, fake: SignalingTarget) -> None:
-        """Hear ``fake``'s presence events (once per fake)."""
+        """Hear ``fake``'s presence events and disruptions (once per fake)."""
         if fake not in self._watched:
             self._watched.add(fake)
             fake.subscribe(self._heard)
+            fake.watch_sockets(self.disrupt)
 
     def _heard(self, event: PresenceEvent) -> None:
         loop = self.loop
@@ -147,6 +159,50 @@ class SignalingHub:
             del self.sockets[socket.peer.id]
         return socket
 
+    def disrupt(self, disruption: Disruption) -> bool:
+        """Disturb the socket of ``disruption.peer_id`` on this server's loop
+        (waiting for it from another thread); ``False`` if it has none here."""
+        loop = self.loop
+        if loop is None or loop.is_closed() or disruption.peer_id not in self.sockets:
+            return False
+        try:
+            running: Optional[asyncio.AbstractEventLoop] = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:  # the control plane, answered on the loop itself
+            return self._disrupt(disruption)
+        done: concurrent.futures.Future[bool] = concurrent.futures.Future()
+
+        def on_loop() -> None:
+            try:
+                done.set_result(self._disrupt(disruption))
+            except BaseException as exc:  # handed to the caller's thread
+                done.set_exception(exc)
+
+        try:
+            loop.call_soon_threadsafe(on_loop)
+            return done.result(timeout=DISRUPT_WAIT)
+        except (RuntimeError, concurrent.futures.TimeoutError):  # the loop closed or stopped meanwhile
+            return False
+
+    def _disrupt(self, disruption: Disruption) -> bool:
+        socket = self.sockets.get(disruption.peer_id)
+        if socket is None:
+            return False
+        if disruption.mode == "freeze":
+            socket.thawed.clear()
+            socket.wire.freeze(disruption.seconds)
+            asyncio.get_running_loop().call_later(disruption.seconds, socket.thawed.set)
+            return True
+        self._unregister(socket)
+        if disruption.mode == "drop":
+            socket.detached = True
+            socket.wire.cut()
+        else:
+            socket.close(disruption.code, "")
+        socket.peer.leave()  # disconnected, as if its network went away: it may reconnect within the grace
+        return True
+
     def register(self, socket: SocketPeer) -> None:
         """The peer's socket from now on; an older one is replaced (4409)."""
         old = self.sockets.get(socket.peer.id)
@@ -181,6 +237,8 @@ class SignalingHub:
             message = await receive()
             if message["type"] != "websocket.receive":
                 return  # disconnected
+            if not socket.thawed.is_set():  # frozen: what the client sent waits, in order
+                await socket.thawed.wait()
             text = message.get("text")
             frame, problem = _parse(text) if text is not None else (None, E.BAD_MESSAGE)
             kind = frame.get("type") if frame is not None else None
@@ -247,6 +305,8 @@ def frame_size(text: str) -> int:
 async def _write(socket: SocketPeer, send: Send) -> None:
     while True:
         item = await socket.outbox.get()
+        if not socket.thawed.is_set():  # frozen: held, then delivered in order
+            await socket.thawed.wait()
         if isinstance(item, _Close):
             await send({"type": "websocket.close", "code": item.code, "reason": item.reason})
             return

@@ -36,16 +36,17 @@ class RadistWebSocketProtocol(WebSocketsSansIOProtocol):
         self.closed_by_server = False
         self._idle_timer: Optional[asyncio.TimerHandle] = None
         self._cut_timer: Optional[asyncio.TimerHandle] = None
+        self._frozen: Optional[asyncio.TimerHandle] = None
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self.registry[self.client] = self
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
-        for timer in (self._idle_timer, self._cut_timer):
+        for timer in (self._idle_timer, self._cut_timer, self._frozen):
             if timer is not None:
                 timer.cancel()
-        self._idle_timer = self._cut_timer = None
+        self._idle_timer = self._cut_timer = self._frozen = None
         if self.registry.get(self.client) is self:
             del self.registry[self.client]
         super().connection_lost(exc)
@@ -123,6 +124,26 @@ class RadistWebSocketProtocol(WebSocketsSansIOProtocol):
         self._idle_timer = None
         seconds = self.limits.socket_idle_timeout
         self.close_by_server(IDLE_CLOSE, E.SOCKET_IDLE.format(limit=f"{seconds:g}"))
+
+    def cut(self) -> None:
+        """Cut the connection with no close frame, as a network that went
+        away does (the client sees 1006)."""
+        self.closed_by_server = True
+        self.transport.abort()
+
+    def freeze(self, seconds: float) -> None:
+        """Read nothing for ``seconds`` (the client's frames, pings included,
+        wait in the connection, in order); what the server writes is held
+        by the socket (:class:`~.signaling.SocketPeer`)."""
+        if self.transport.is_closing():
+            return
+        self.transport.pause_reading()
+        self._frozen = self.loop.call_later(seconds, self._thaw)
+
+    def _thaw(self) -> None:
+        self._frozen = None
+        if not self.transport.is_closing() and not self.read_paused:
+            self.transport.resume_reading()
 
     def drop(self) -> None:
         """Close the connection at once, without a handshake answer or a

@@ -4,7 +4,7 @@ group of its controls (``fake.state``, ``fake.scenarios``, ``fake.people``) is."
 
 from __future__ import annotations
 
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from .. import errors as E
 from .. import messages as M
@@ -14,6 +14,9 @@ from ..model.clock import Clock
 from ..model.entities import Call, Peer, Project, Room, Space, Token
 from ..model.world import World
 from ..target import RadistTarget
+
+if TYPE_CHECKING:
+    from .people import People
 
 
 class FakeBase(RadistTarget):
@@ -26,6 +29,10 @@ class FakeBase(RadistTarget):
     project: Project
     #: The fault rules (``fake.faults.add(...)``, ``fake.faults.clear()``, ...).
     faults: Faults
+    #: Joining, leaving, disrupting (:class:`~.people.People`).
+    people: People
+    #: Until when (``time.monotonic()``) the service refuses as restarting; ``0``: it does not.
+    _restarting_until: float = 0.0
     _world: World
     _presence: Presence
 

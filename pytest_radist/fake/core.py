@@ -8,6 +8,7 @@ resets it, and its request cycle."""
 from __future__ import annotations
 
 import random
+import time
 from typing import Any, Callable, ContextManager, Mapping, Optional, Sequence
 
 from .. import errors as E
@@ -71,10 +72,13 @@ class RadistFake(FakeSettings):
     mint_token = Shortcut("scenarios", Scenarios.mint_token)
     expire_token = Shortcut("scenarios", Scenarios.expire_token)
     connection_limit_reached = Shortcut("scenarios", Scenarios.connection_limit_reached)
+    server_restart = Shortcut("scenarios", Scenarios.server_restart)
 
     join = Shortcut("people", People.join)
     join_space = Shortcut("people", People.join_space)
     remove_peer = Shortcut("people", People.remove_peer)
+    disrupt = Shortcut("people", People.disrupt)
+    watch_sockets = Shortcut("people", People.watch_sockets)
     subscribe = Shortcut("people", People.subscribe)
     wait_until = Shortcut("people", People.wait_until)
     wait_for_peers = Shortcut("people", People.wait_for_peers)
@@ -244,6 +248,10 @@ class RadistFake(FakeSettings):
             return Outcome(status, body, headers={"Allow": body["allow"]} if status == 405 else {})
         found = routes.match(request.method, request.path)
         endpoint = found.endpoint
+        if self._restarting_until and time.monotonic() < self._restarting_until:  # scenarios.server_restart
+            outcome = Outcome(503, {"error": M.SERVICE_RESTARTING})
+            self._record(request, found, outcome, door=door, key_type=None)
+            return outcome
         rule = self.faults.pick(endpoint)
         try:
             if rule is None or rule.applies_operation:

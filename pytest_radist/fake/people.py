@@ -11,12 +11,43 @@ from .. import messages as M
 from ..api import routes
 from ..model.entities import Call, Peer, Room, Space, Token
 from ..model.world import PresenceEvent
-from .base import Group
+from ..controls.network import Disruption
+from .base import FakeBase, Group
 
 
 class People(Group):
-    """Joining, leaving, waiting for presence, and the sockets' URLs
-    (``fake.people``; the same names are on the fake)."""
+    """Joining, leaving, disrupting, waiting for presence, and the sockets'
+    URLs (``fake.people``; the same names are on the fake)."""
+
+    def __init__(self, fake: FakeBase) -> None:
+        super().__init__(fake)
+        self._sockets: list[Callable[[Disruption], bool]] = []
+
+    def disrupt(self, peer: Union[Peer, str], mode: str, *, seconds: Optional[float] = None,
+                code: Optional[int] = None) -> Peer:
+        """Disturb a connected peer's socket as a failing network would:
+        ``"drop"`` cuts it with no close frame (the client sees 1006),
+        ``"freeze"`` holds everything to and from it for ``seconds`` (then
+        delivers it in order), ``"close"`` closes it cleanly with ``code``
+        (1001 by default; 1011, 1012, 1013 ...). After a drop or a close the
+        peer is disconnected (the others get ``peer-left`` ``disconnected``)
+        and may reconnect within the grace. A simulated peer (no socket) is
+        disconnected by a drop or a close; it cannot be frozen."""
+        found = self._fake._peer(peer)
+        disruption = Disruption.checked(found.id, mode, seconds, code)
+        if not found.connected:
+            raise E.InvalidValue(M.DISRUPT_NOT_CONNECTED.format(peer=found.id))
+        if any(listener(disruption) for listener in list(self._sockets)):
+            return found
+        if mode == "freeze":
+            raise E.WrongKind(M.DISRUPT_NO_SOCKET.format(peer=found.id))
+        found.leave()  # a simulated peer: its network went away
+        return found
+
+    def watch_sockets(self, listener: Callable[[Disruption], bool]) -> None:
+        """For a server serving this fake's sockets: ``listener(disruption)``
+        disturbs the socket if it holds it (and says so)."""
+        self._sockets.append(listener)
 
     def join(self, token: Union[Token, str], *, public_key: Optional[str] = None) -> Peer:
         """Join a call or room with a participant token (its value, or the

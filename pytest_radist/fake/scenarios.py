@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Optional, Union
 
 from .. import errors as E
 from .. import messages as M
-from ..model.entities import Call, Project, Room, Space, Token
+from ..controls.network import MAX_FREEZE
+from ..model.entities import Call, Peer, Project, Room, Space, Token
 from .base import Group
 
 
@@ -80,3 +83,21 @@ class Scenarios(Group):
         if isinstance(found, Call):
             return self._world.mint_call_token(found.project, found.id, public=public)
         return self._world.mint_room_token(found.project, found.id)
+
+    def server_restart(self, seconds: float = 0.0) -> list[Peer]:
+        """Restart the service under its clients: every connected peer's
+        socket is cut at once (no close frame; a simulated peer is
+        disconnected), each with its reconnect grace, and for ``seconds``
+        of real time new sockets and REST requests are refused as a
+        restarting service refuses them (503, a socket 4503). The state is
+        kept. Returns the peers it disconnected."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= MAX_FREEZE \
+                or not math.isfinite(seconds):
+            raise E.InvalidValue(M.RESTART_SECONDS.format(seconds=seconds, limit=f"{MAX_FREEZE:g}"))
+        self._fake._restarting_until = time.monotonic() + seconds if seconds else 0.0
+        with self._world.lock:
+            connected = [peer for peer in self._world.peers.values() if peer.connected]
+        for peer in connected:
+            if peer.connected:  # a cut may have ended the call, and its peers with it
+                self._fake.people.disrupt(peer, "drop")
+        return connected

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...errors import JoinRefused
+from ...errors import InvalidValue, JoinRefused, WrongKind
+from ..network import CLOSE_CODES, MAX_FREEZE, MODES
 from ...model.clock import iso
 from ...model.entities import Call, Peer, Token
 from ... import messages as M
@@ -78,6 +79,15 @@ def reconnect(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, peer_json(peer)
 
 
+def disrupt(fake: ControlTarget, given: dict[str, Any]) -> Answer:
+    peer = _peer(fake, given["peerId"])
+    try:
+        fake.people.disrupt(peer, given["mode"], seconds=given.get("seconds"), code=given.get("code"))
+    except (InvalidValue, WrongKind) as exc:  # not connected, or a simulated peer asked to freeze
+        raise ControlError(409, M.CONTROL_REFUSED.format(reason=exc)) from None
+    return 200, {**peer_json(peer), "disrupted": given["mode"]}
+
+
 def expire(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
         return 200, token_json(fake.scenarios.expire_token(given["token"]))
@@ -114,5 +124,17 @@ ROUTES = (
     ControlRoute("POST", "peers/{peerId}/reconnect", "bring a peer back with its reconnect token", reconnect, (
         Field("reconnectToken", "string", "default: its current one"),
     )),
+    ControlRoute("POST", "peers/{peerId}/disrupt", "disturb a peer's socket as a failing network would: drop, freeze, close",
+                 disrupt, (
+        Field("mode", "string", "drop: cut with no close frame; freeze: hold for seconds; close: a clean close with code",
+              required=True, choices=MODES),
+        Field("seconds", "number", "how long a freeze holds the socket", minimum=0.001, maximum=MAX_FREEZE),
+        Field("code", "integer", "the close code of a close (default 1001)",
+              schema={"anyOf": [{"enum": list(CLOSE_CODES)}, {"minimum": 4000, "maximum": 4999}]}),
+    ), rules={
+        "if": {"properties": {"mode": {"const": "freeze"}}}, "then": {"required": ["seconds"]},
+        "dependentSchemas": {"seconds": {"properties": {"mode": {"const": "freeze"}}},
+                             "code": {"properties": {"mode": {"const": "close"}}}},
+    }),
     ControlRoute("POST", "tokens/{token}/expire", "expire a pending token now, without moving the clock", expire),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import JoinRefused
+from ..network import MAX_FREEZE
 from ...model.clock import iso
 from ...model.entities import Call, Room
 from .participants import refused, token_json
@@ -53,12 +54,21 @@ CALL_FIELDS = (
 )
 PROJECT_FIELD = (Field("project", "string", "a project id; default: the default project"),)
 
+def server_restart(fake: ControlTarget, given: dict[str, Any]) -> Answer:
+    cut = fake.scenarios.server_restart(given.get("seconds", 0.0))
+    return 200, {"disconnected": [peer.id for peer in cut], "refusingFor": given.get("seconds", 0.0)}
+
+
 ROUTES = (
     ControlRoute("POST", "scenarios/make_call", "a live call with its two pending tokens", _call_scenario("make_call", "private"), CALL_FIELDS),
     ControlRoute("POST", "scenarios/make_full_call", "a call whose two peers are connected: mints answer 409",
                  _call_scenario("make_full_call", "public"), CALL_FIELDS),
     ControlRoute("POST", "scenarios/make_terminated_call", "a tombstoned call: mints answer 410",
                  _call_scenario("make_terminated_call", "public"), CALL_FIELDS),
+    ControlRoute("POST", "scenarios/server_restart", "restart the service under its clients: every socket cut, "
+                 "then 503 and 4503 for seconds; the state is kept", server_restart, (
+        Field("seconds", "number", "how long new sockets and REST requests are refused", minimum=0, maximum=MAX_FREEZE),
+    )),
     ControlRoute("POST", "scenarios/make_room", "a room with its two pending tokens", make_room, PROJECT_FIELD),
     ControlRoute("POST", "scenarios/connection_limit_reached", "the next create_call answers 429", limit_reached, PROJECT_FIELD),
 )
