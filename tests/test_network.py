@@ -154,3 +154,69 @@ def test_a_restart_of_no_seconds_only_cuts(radist_fake: RadistFake) -> None:
     assert raw(radist_fake, "transport", "GET", f"/api/v1/projects/{radist_fake.project.id}/calls")[0] == 200
     with pytest.raises(InvalidValue, match="between 0 and 3600"):
         radist_fake.server_restart(-1)
+
+
+# -- faults on relayed signals ---------------------------------------------------------
+
+
+def signals(fake: RadistFake, count: int, **rule: Any) -> tuple[list[Any], list[Any]]:
+    """``count`` frames from the first peer to the second under a ``signal``
+    rule: the data received (until a quiet moment), and the journal's entries."""
+    with two_on_a_call(fake) as (_, first, second, first_id, second_id):
+        fake.fail("signal", **{"times": None, **rule})
+        for n in range(count):
+            first.send(json.dumps({"type": "signal", "to": second_id, "data": n}))
+        first.send(json.dumps({"type": "ping"}))
+        assert frame(first) == {"type": "pong"}  # every frame read by the server
+        received = []
+        while True:
+            try:
+                received.append(json.loads(second.recv(timeout=0.5))["data"])
+            except TimeoutError:
+                break
+        return received, fake.journal.find("signal")
+
+
+def test_signal_drop_with_a_seed_drops_the_same_frames_every_run(radist_fake: RadistFake) -> None:
+    runs = []
+    for _ in range(2):
+        radist_fake.reset(state=True)
+        received, journaled = signals(radist_fake, 40, drop=True, probability=0.3, seed=11)
+        dropped = sorted({entry.json for entry in journaled})
+        assert journaled and all(entry.status == 0 and entry.door == "socket" and "dropped frame" in (entry.fault or "")
+                                 for entry in journaled)
+        assert sorted(received + dropped) == list(range(40)) and not set(received) & set(dropped)
+        runs.append(dropped)
+    assert runs[0] == runs[1] and 0 < len(runs[0]) < 40
+
+
+def test_signal_latency_with_jitter_keeps_each_sender_s_order(radist_fake: RadistFake) -> None:
+    received, journaled = signals(radist_fake, 20, latency=0.02, jitter=0.05, probability=0.5, seed=3)
+    assert received == list(range(20))  # delayed ones and undelayed ones behind them, in order
+    assert 0 < len(journaled) < 20 and all("latency 0.02s" in (entry.fault or "") for entry in journaled)
+
+
+def test_signal_duplicate_delivers_twice(radist_fake: RadistFake) -> None:
+    received, journaled = signals(radist_fake, 3, duplicate=True, times=2)
+    assert received == [0, 0, 1, 1, 2] and [entry.json for entry in journaled] == [0, 1]
+
+
+def test_a_rule_for_every_request_leaves_frames_alone(radist_fake: RadistFake) -> None:
+    with two_on_a_call(radist_fake) as (_, first, second, first_id, second_id):
+        radist_fake.fail("*", status=503, times=None)
+        first.send(json.dumps({"type": "signal", "to": second_id, "data": "through"}))
+        assert frame(second)["data"] == "through"
+
+
+@pytest.mark.parametrize(("rule", "says"), [
+    ({"status": 503}, "status, error, headers, malformed and lost_response are for requests"),
+    ({"drop": True, "latency": 1}, "cannot also be delayed"),
+])
+def test_signal_rules_refuse_what_a_frame_cannot_have(radist_fake: RadistFake, rule: dict[str, Any], says: str) -> None:
+    with pytest.raises(InvalidValue, match=says):
+        radist_fake.fail("signal", **rule)
+    with pytest.raises(InvalidValue, match="for the endpoint 'signal'"):
+        radist_fake.fail("create_call", duplicate=True)
+    status, answer = raw(radist_fake, "transport", "POST", "/_radist/faults", key=None,
+                         json={"endpoint": "signal", "latency": 0.1, "jitter": 0.1, "seed": 1})
+    assert status == 200 and answer["rule"]["jitter"] == 0.1

@@ -64,6 +64,9 @@ SOCKET_ROUTES: tuple[Route, ...] = (
 ENDPOINTS: tuple[str, ...] = tuple(route.endpoint for route in ROUTES)
 #: The signaling sockets' endpoint names (journal, fault rules).
 SOCKET_ENDPOINTS: tuple[str, ...] = tuple(route.endpoint for route in SOCKET_ROUTES)
+#: What a fault rule and the journal call a ``signal`` frame relayed between
+#: peers (``"*"`` does not reach it: a rule for every request leaves frames alone).
+FRAME_ENDPOINTS: tuple[str, ...] = ("signal",)
 #: Each socket's path, by what it joins: ``call`` or ``room``.
 SOCKET_PATHS: dict[str, str] = {"call": SOCKET_ROUTES[0].template, "room": SOCKET_ROUTES[1].template}
 

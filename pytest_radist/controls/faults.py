@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union, 
 
 from .. import messages as M
 from ..api.grammar import TOKEN_CHARS, is_field_name, is_field_value
-from ..api.routes import ENDPOINTS, SOCKET_ENDPOINTS
+from ..api.routes import ENDPOINTS, FRAME_ENDPOINTS, SOCKET_ENDPOINTS
 from ..errors import InvalidValue, NotFound
 
 
@@ -48,6 +48,10 @@ class FaultRule:
     headers: dict[str, str] = field(default_factory=dict)
     #: A step of a :meth:`Faults.sequence` that lets the real answer through.
     real_answer: bool = False
+    #: ``signal`` rules: up to this many seconds more than ``latency``, drawn from the rule's seed.
+    jitter: float = 0.0
+    #: ``signal`` rules: the frame is delivered twice.
+    duplicate: bool = False
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     _faults: Optional[Faults] = field(default=None, repr=False, compare=False)
 
@@ -72,8 +76,12 @@ class FaultRule:
             parts.append(f"status {self.status}")
         if self.headers:
             parts.append("headers " + ", ".join(f"{n}: {v}" for n, v in self.headers.items()))
+        if self.jitter:
+            parts.append(f"jitter {self.jitter}s")
+        if self.duplicate:
+            parts.append("duplicated")
         if self.drop:
-            parts.append("dropped connection")
+            parts.append("dropped frame" if self.endpoint in FRAME_ENDPOINTS else "dropped connection")
         if self.malformed is not None:
             parts.append(f"malformed body {self.malformed[:20]!r}")
         count = "always" if self.times is None else f"{self.fired}/{self.times} fired"
@@ -86,9 +94,13 @@ class FaultRule:
             "id": self.id, "endpoint": self.endpoint, "status": self.status, "error": self.error,
             "headers": dict(self.headers), "latency": self.latency, "drop": self.drop,
             "malformed": None if self.malformed is None else self.malformed.decode("utf-8", "replace"),
-            "lostResponse": self.lost_response, "times": self.times, "probability": self.probability,
+            "lostResponse": self.lost_response, "jitter": self.jitter, "duplicate": self.duplicate, "times": self.times, "probability": self.probability,
             "seed": self.seed, "fired": self.fired, "description": self.describe(),
         }
+
+    def frame_delay(self) -> float:
+        """Seconds a ``signal`` frame waits: the latency and a draw of the jitter."""
+        return self.latency + (self._rng.uniform(0.0, self.jitter) if self.jitter else 0.0)
 
     def __enter__(self) -> FaultRule:
         return self
@@ -111,7 +123,7 @@ class FaultSequence(tuple[FaultRule, ...]):
 
 
 def check_endpoint(endpoint: str) -> str:
-    known = ENDPOINTS + SOCKET_ENDPOINTS
+    known = ENDPOINTS + SOCKET_ENDPOINTS + FRAME_ENDPOINTS
     if endpoint == "*" or endpoint in known:
         return endpoint
     hint = difflib.get_close_matches(str(endpoint), known, n=1)
@@ -188,6 +200,8 @@ class Faults(Sequence[FaultRule]):
         times: Optional[int] = 1,
         probability: float = 1.0,
         seed: Optional[int] = None,
+        jitter: float = 0.0,
+        duplicate: bool = False,
     ) -> FaultRule:
         """Make requests to ``endpoint`` (a canonical name or ``"*"``) fail.
 
@@ -199,10 +213,15 @@ class Faults(Sequence[FaultRule]):
         ``times=None`` fires on every match; ``probability`` with ``seed``
         gives reproducible chaos. The rule is a scope too:
         ``with fake.faults.add(...):`` removes it at the end of the block.
+
+        On ``"signal"`` (the frames peers relay, which ``"*"`` leaves
+        alone): ``drop`` the frame, delay it by ``latency`` plus up to
+        ``jitter`` seconds (a sender's frames keep their order), or
+        ``duplicate`` it; each disturbed frame is journaled.
         """
         return self.add_rule(self._rule(endpoint, status=status, error=error, headers=headers, latency=latency, drop=drop,
                                         malformed=malformed, lost_response=lost_response, times=times,
-                                        probability=probability, seed=seed))
+                                        probability=probability, seed=seed, jitter=jitter, duplicate=duplicate))
 
     def _rule(self, endpoint: str, *, status: Optional[int] = None, error: Optional[str] = None,
               headers: Optional[Mapping[str, str]] = None, malformed: Union[bytes, str, None] = None,
@@ -275,11 +294,25 @@ class Faults(Sequence[FaultRule]):
             raise InvalidValue("drop and lost_response are True or False")
         if rule.drop and rule.malformed is not None:
             raise InvalidValue("a rule either drops the connection or sends a malformed body, not both")
-        effect = rule.status is not None or rule.latency or rule.drop or rule.malformed is not None or rule.lost_response
+        if not isinstance(rule.jitter, (int, float)) or isinstance(rule.jitter, bool) or not 0 <= rule.jitter <= MAX_LATENCY:
+            raise InvalidValue(f"jitter must be between 0 and {MAX_LATENCY:g} seconds, got {rule.jitter!r}")
+        if not isinstance(rule.duplicate, bool):
+            raise InvalidValue("duplicate is True or False")
+        if rule.endpoint in FRAME_ENDPOINTS:
+            if rule.status is not None or rule.malformed is not None or rule.lost_response or rule.headers or rule.real_answer:
+                raise InvalidValue("a signal rule drops, delays (latency, jitter) or duplicates a frame: "
+                                   "status, error, headers, malformed and lost_response are for requests")
+            if rule.drop and (rule.latency or rule.jitter or rule.duplicate):
+                raise InvalidValue("a dropped frame is not delivered: it cannot also be delayed or duplicated")
+        elif rule.jitter or rule.duplicate:
+            raise InvalidValue("jitter and duplicate are for the endpoint 'signal' (the frames peers relay)")
+        effect = (rule.status is not None or rule.latency or rule.drop or rule.malformed is not None or rule.lost_response
+                  or rule.jitter or rule.duplicate)
         if rule.real_answer and (effect or rule.headers):
             raise InvalidValue("a real_answer step lets the real answer through: it takes no effect")
         if not (effect or rule.real_answer):
-            raise InvalidValue("a fault needs an effect: status=, latency=, drop=True, malformed=, or lost_response=True")
+            raise InvalidValue("a fault needs an effect: status=, latency=, drop=True, malformed=, lost_response=True "
+                               "(or, on 'signal', jitter= or duplicate=True)")
 
     # -- reading and removing -------------------------------------------------
 
@@ -319,7 +352,7 @@ class Faults(Sequence[FaultRule]):
             return None
         with self._lock:
             for rule in self._rules:
-                if rule.exhausted or (rule.endpoint != "*" and rule.endpoint != endpoint):
+                if rule.exhausted or (rule.endpoint != endpoint and (rule.endpoint != "*" or endpoint in FRAME_ENDPOINTS)):
                     continue
                 if rule.probability < 1.0 and rule._rng.random() >= rule.probability:
                     continue

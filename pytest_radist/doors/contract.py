@@ -5,10 +5,11 @@ forwarder (:class:`~pytest_radist.live.RadistLive`) are both targets."""
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Mapping, Protocol, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Optional, Protocol, Sequence
 
 from ..api.app import ApiRequest, Outcome
 from ..controls.browser import BrowserPolicy
+from ..controls.faults import FaultRule
 from ..controls.network import Disruption
 from ..model.entities import Peer
 from ..model.state import PresenceEvent
@@ -57,6 +58,7 @@ class SignalingTarget(Served, Protocol):
     def peers(self) -> Mapping[str, Peer]: ...
     def subscribe(self, listener: Callable[[PresenceEvent], None]) -> None: ...
     def watch_sockets(self, listener: Callable[[Disruption], bool]) -> None: ...
+    def signal_fault(self, sender: Peer, frame: Any) -> Optional[FaultRule]: ...
 
 
 class RelayTarget(Served, Protocol):

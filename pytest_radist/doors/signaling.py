@@ -76,6 +76,9 @@ class SocketPeer:
         self.detached = False
         #: Went over its send budget: it takes no more frames.
         self.over_budget = False
+        #: Loop time until which this sender's relayed frames wait (a ``signal``
+        #: latency fault): later ones queue behind, so its frames keep their order.
+        self.relay_tail = 0.0
         #: Cleared while the socket is frozen (a disruption): frames wait, in order.
         self.thawed = asyncio.Event()
         self.thawed.set()
@@ -255,7 +258,27 @@ class SignalingHub:
                 socket.send({"type": "error", "reason": "bad_message", "error": problem or E.BAD_MESSAGE})
 
     def _relay(self, sender: SocketPeer, frame: dict[str, Any]) -> None:
+        """Relay a ``signal`` frame, as a ``signal`` fault rule disturbs it:
+        dropped, delayed (the sender's later frames behind it) or twice."""
+        rule = sender.fake.signal_fault(sender.peer, frame)
+        copies = 0 if rule is not None and rule.drop else 2 if rule is not None and rule.duplicate else 1
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        delay = rule.frame_delay() if rule is not None else 0.0
+        if delay or sender.relay_tail > now:
+            sender.relay_tail = max(now + delay, sender.relay_tail + 1e-6)  # strictly later: the timers keep the order
+            loop.call_at(sender.relay_tail, self._deliver, sender, frame, copies)
+        else:
+            self._deliver(sender, frame, copies)
+
+    def _deliver(self, sender: SocketPeer, frame: dict[str, Any], copies: int = 1) -> None:
+        if copies == 0:
+            return
         relayed = json.dumps({"type": "signal", "from": sender.peer.id, "data": frame["data"]})
+        for _ in range(copies):
+            self._send_relayed(sender, frame, relayed)
+
+    def _send_relayed(self, sender: SocketPeer, frame: dict[str, Any], relayed: str) -> None:
         session = sender.peer.session
         to = frame.get("to")
         if to is None:

@@ -79,6 +79,7 @@ class RadistFake(FakeSettings):
     remove_peer = Shortcut("people", People.remove_peer)
     disrupt = Shortcut("people", People.disrupt)
     watch_sockets = Shortcut("people", People.watch_sockets)
+    signal_fault = Shortcut("people", People.signal_fault)
     subscribe = Shortcut("people", People.subscribe)
     wait_until = Shortcut("people", People.wait_until)
     wait_for_peers = Shortcut("people", People.wait_for_peers)

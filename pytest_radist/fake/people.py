@@ -11,6 +11,8 @@ from .. import messages as M
 from ..api import routes
 from ..model.entities import Call, Peer, Room, Space, Token
 from ..model.world import PresenceEvent
+from ..controls.faults import FaultRule
+from ..controls.journal import RecordedRequest, copy_json
 from ..controls.network import Disruption
 from .base import FakeBase, Group
 
@@ -43,6 +45,23 @@ class People(Group):
             raise E.WrongKind(M.DISRUPT_NO_SOCKET.format(peer=found.id))
         found.leave()  # a simulated peer: its network went away
         return found
+
+    def signal_fault(self, sender: Peer, frame: Any) -> Optional[FaultRule]:
+        """For the server relaying ``sender``'s ``signal`` frame: the fault
+        rule that disturbs it, if one fires; the disturbed frame is journaled
+        (endpoint ``signal``, method ``FRAME``, its ``data`` as the body)."""
+        rule = self._fake.faults.pick("signal")
+        if rule is None:
+            return None
+        kind = "call" if isinstance(sender.session, Call) else "room"
+        to = frame.get("to") if isinstance(frame, dict) else None
+        params = {f"{kind}Id": sender.session.id, "peerId": sender.id, **({"to": to} if isinstance(to, str) else {})}
+        self._fake.journal.record(RecordedRequest(
+            endpoint="signal", method="FRAME", path=routes.SOCKET_PATHS[kind], params=params, raw_query="",
+            json=copy_json(frame.get("data")) if isinstance(frame, dict) else None, status=0 if rule.drop else 200,
+            response=None, key_type=None, key=None, door="socket", at=self._fake.clock.time(), fault=rule.describe(),
+        ))
+        return rule
 
     def watch_sockets(self, listener: Callable[[Disruption], bool]) -> None:
         """For a server serving this fake's sockets: ``listener(disruption)``

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...api.routes import ENDPOINTS, SOCKET_ENDPOINTS
+from ...api.routes import ENDPOINTS, FRAME_ENDPOINTS, SOCKET_ENDPOINTS
 from ..faults import HEADERS_SCHEMA, MAX_LATENCY
 from ... import messages as M
 from ...errors import ControlError
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .target import ControlTarget
 
 FIELDS = (
-    Field("endpoint", "string", "the endpoint to fail, or * for every one", choices=("*",) + ENDPOINTS + SOCKET_ENDPOINTS),
+    Field("endpoint", "string", "the endpoint to fail, or * for every one", choices=("*",) + ENDPOINTS + SOCKET_ENDPOINTS + FRAME_ENDPOINTS),
     Field("status", "integer", "answer this error status with the documented body", minimum=400, maximum=599, nullable=True),
     Field("error", "string", "the error message to send with status", nullable=True),
     Field("headers", "object", "headers the answer carries beside its own (Retry-After with a 429), names to text values",
@@ -23,6 +23,9 @@ FIELDS = (
     Field("drop", "boolean", "close the connection without an answer"),
     Field("malformed", "string", "send this text as the body instead of JSON", nullable=True),
     Field("lostResponse", "boolean", "do the operation, then drop the answer", was=("lost_response",)),
+    Field("jitter", "number", "signal: up to this many seconds more than latency, drawn from the seed", minimum=0,
+          maximum=MAX_LATENCY),
+    Field("duplicate", "boolean", "signal: deliver the frame twice"),
     Field("times", "integer", "how many matching requests fail; null for every one", minimum=1, nullable=True),
     Field("probability", "number", "chance that a matching request fails", minimum=0.000001, maximum=1),
     Field("seed", "integer", "seed of the probability draws", nullable=True),
@@ -66,7 +69,21 @@ ROUTES = (
             {"required": ["drop"], "properties": {"drop": {"const": True}}},
             {"required": ["malformed"], "properties": {"malformed": {"type": "string"}}},
             {"required": ["lostResponse"], "properties": {"lostResponse": {"const": True}}},
+            {"required": ["jitter"], "properties": {"jitter": {"exclusiveMinimum": 0}}},
+            {"required": ["duplicate"], "properties": {"duplicate": {"const": True}}},
         ],
+        # a signal rule drops, delays or duplicates a frame; the others shape answers
+        "if": {"required": ["endpoint"], "properties": {"endpoint": {"enum": list(FRAME_ENDPOINTS)}}},
+        "then": {
+            "properties": {"status": {"type": "null"}, "malformed": {"type": "null"}, "lostResponse": {"const": False},
+                           "headers": {"maxProperties": 0}},
+            "not": {"required": ["drop"], "properties": {"drop": {"const": True}}, "anyOf": [
+                {"required": ["latency"], "properties": {"latency": {"exclusiveMinimum": 0}}},
+                {"required": ["jitter"], "properties": {"jitter": {"exclusiveMinimum": 0}}},
+                {"required": ["duplicate"], "properties": {"duplicate": {"const": True}}},
+            ]},
+        },
+        "else": {"properties": {"jitter": {"const": 0}, "duplicate": {"const": False}}},
         "dependentSchemas": {"error": {"required": ["status"], "properties": {"status": {"type": "integer"}}}},
         "not": {"required": ["drop", "malformed"], "properties": {"drop": {"const": True}, "malformed": {"type": "string"}}},
     }),
