@@ -22,11 +22,14 @@ class ApiError(RadistFakeError):
     (and, for a refused signaling socket, the ``reason`` word of its frame;
     the socket is then closed with :attr:`close_code`)."""
 
-    def __init__(self, status: int, message: str, reason: Optional[str] = None) -> None:
+    def __init__(self, status: int, message: str, reason: Optional[str] = None, *, why: Optional[str] = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.reason = reason
+        #: Why, in the fake's words (the object and the rule): for the journal
+        #: and the test's report, never for the client, whose answer stays the service's.
+        self.why = why
 
     @property
     def close_code(self) -> int:

@@ -193,13 +193,43 @@ def documented_error(endpoint: str, status: int) -> str:
         return DOCUMENTED_ERRORS["*"][status]
     return f"Simulated error {status}."
 
+# -- why a request was refused: the journal's "why" and the test's report, never an answer --
+WHY_NO_ROUTE = "no route of the Radist API matches {method} {path}"
+WHY_METHOD = "{endpoint} takes {allowed}, not {method}"
+WHY_NO_BEARER = "no 'Authorization: Bearer <key>' header"
+WHY_BAD_SECRET_KEY = "key {key} is not a secret key of project {project!r}"
+WHY_BAD_PUBLIC_KEY = "key {key} is not any project's public key"
+WHY_NOT_AN_OBJECT = "the body is not a JSON object"
+WHY_BAD_QUERY = "query parameter {name}={value!r} is not a whole number from 1"
+WHY_ACCESS_CONTROL = "accessControl {value!r} is neither 'public' nor 'private'"
+WHY_CONNECTION_LIMIT = "project {project!r} has {live} live call(s), its connection limit of {limit}"
+WHY_ROOM_LIMIT = "project {project!r} has {count} room(s), its room limit of {limit}"
+WHY_NO_CALL = "no call {call!r} in project {project!r}"
+WHY_TOMBSTONED = "call {call} was tombstoned at {at} when its last peer left"
+WHY_PRIVATE = "call {call} is private: the public-key mint refuses it (mint with the secret key)"
+WHY_CALL_FULL = "call {call} has its two peers connected ({peers}): at most two"
+WHY_NO_ROOM = "no room {room!r} in project {project!r}"
+WHY_NO_SPACE = "no space {space!r} in project {project!r}"
+WHY_BAD_SLUG = "slug {slug!r} must match ^[a-z0-9]+(-[a-z0-9]+)*$ and be at most 64 characters"
+WHY_SLUG_TAKEN = "slug {slug!r} belongs to space {space} of project {project!r}"
+WHY_NAME = "name {name!r} is missing, not a string, or blank"
+WHY_ACCESS_TYPE = "accessType {value!r} is not 'public', 'password' or 'knock'"
+WHY_PASSWORD_TYPE = "password is {kind}, not a string"
+WHY_PASSWORD_NEEDED = "a password space needs a password, and this one has none"
+WHY_RESTARTING = "the service is restarting (scenarios.server_restart) for {left:.1f} s more"
+WHY_FAULT = "{id} ({description})"
+WHY_SOCKET_PARAMETERS = "the socket sent {sent}: it needs {token} alone, or {session}, peerId and reconnectToken together"
+WHY_SOCKET_UNKNOWN = "{token} is not a {kind} token this fake minted"
+WHY_SOCKET_NO_PEER = "no peer {peer!r} in {kind} {session!r} of this project"
+WHY_SOCKET_TERMINATED = "call {call} was tombstoned at {at}: a reconnect token only works while the call is live"
+
 # -- a simulated participant turned away (JoinRefused): what happened, what to do --
 JOIN_UNKNOWN_TOKEN = ("token {token!r} was never minted by this fake: pass a participant token (ct_...) "
                       "from create_call/create_room or a mint, not a call or room id")
 JOIN_WRONG_PROJECT = ("token {token} belongs to project {project!r}, which public key {key}... does not open: "
                       "join with that project's public key")
-JOIN_TERMINATED = "call {call} has been terminated: create a new call"
-JOIN_CONSUMED = "token {token} was already used by {peer}: tokens are single-use, mint a new one"
+JOIN_TERMINATED = "call {call} was tombstoned at {at} when its last peer left: create a new call"
+JOIN_CONSUMED = "token {token} was consumed at {at} by {peer}: tokens are single-use, mint a new one"
 JOIN_EXPIRED = "token {token} expired unused at {at:%Y-%m-%dT%H:%M:%SZ} (TTL {ttl} s): mint a replacement"
 JOIN_CLEARED = ("token {token} was cleared when both peers of call {call} connected: at most two peers, "
                 "mint again after one leaves")

@@ -257,7 +257,29 @@ def pytest_runtest_makereport(
     seed = item.stash.get(_SEED_KEY, None)
     if seed is not None and report.failed:
         report.sections.append(("radist", seed_hint(item, seed)))
+    if report.failed and report.when == "call":
+        refusals = refusals_of(getattr(item, "funcargs", {}).get("radist_fake"))
+        if refusals:
+            report.sections.append(("radist: refusals", refusals))
     return report
+
+
+#: Refusals a failed test's report lists at most (the newest).
+REFUSALS_SHOWN = 20
+
+
+def refusals_of(fake: object) -> str:
+    """The requests the test's fake refused, each with why, newest last."""
+    journal = getattr(fake, "journal", None)
+    if journal is None:
+        return ""
+    refused = [entry for entry in journal.entries() if entry.why]
+    if not refused:
+        return ""
+    shown = refused[-REFUSALS_SHOWN:]
+    lines = [f"{entry.endpoint or 'UNROUTED'} {entry.method} {entry.path} -> {entry.status}: {entry.why}" for entry in shown]
+    more = f" (the last {len(shown)} of {len(refused)})" if len(refused) > len(shown) else ""
+    return f"{len(refused)} request(s) refused{more}, and why:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def seed_hint(item: pytest.Item, seed: int) -> str:

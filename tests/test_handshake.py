@@ -101,7 +101,7 @@ def test_every_join_refusal_says_what_happened_and_what_to_do() -> None:
     assert refused(first, public_key=other.public_key) == ("wrong_project", M.JOIN_WRONG_PROJECT.format(
         token=first, project=fake.project.id, key=other.public_key[:7]))
     peer = fake.join(first)
-    assert refused(first) == ("consumed", M.JOIN_CONSUMED.format(token=first, peer=peer.id))
+    assert refused(first) == ("consumed", M.JOIN_CONSUMED.format(token=first, peer=peer.id, at="2026-01-01T00:00:00.000Z"))
     extra = fake.mint_token(call).value
     fake.join(second)
     assert refused(extra) == ("cleared", M.JOIN_CLEARED.format(token=extra, call=call.id))

@@ -62,7 +62,7 @@ def examples(operation: Any, count: int, run: Any) -> None:
 @pytest.mark.parametrize("operation", operations(SCHEMA), ids=lambda op: op.label)
 def test_in_process(operation: Any) -> None:
     def check(case: Any) -> None:
-        FAKE.clear_faults()  # a rule fuzzed in by POST /_radist/faults shapes its own answers only
+        FAKE.reset()  # a rule fuzzed in by POST /_radist/faults (or a restart) shapes its own answers only
         case.call_and_validate(headers=prepare(case, FAKE), excluded_checks=LENIENT)
         assert FAKE.problems == []
 
@@ -77,7 +77,7 @@ LOOPBACK = schemathesis.openapi.from_path(str(SHIPPED)).exclude(path_regex=r"/si
 @pytest.mark.radist(strict=False)
 def test_over_loopback(operation: Any, radist_fake: RadistFake) -> None:
     def check(case: Any) -> None:
-        radist_fake.clear_faults()
+        radist_fake.reset()
         case.call_and_validate(base_url=radist_fake.url, headers=prepare(case, radist_fake), excluded_checks=LENIENT)
 
     examples(operation, max(3, EXAMPLES // 3), check)

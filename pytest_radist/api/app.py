@@ -80,6 +80,8 @@ class ApiResponse:
     project_id: Optional[str] = None
     #: headers of its own (``Allow`` on a 405); ``None``: none (no dict made per answer)
     headers: Optional[dict[str, str]] = None
+    #: why it was refused, in the fake's words (the journal's, never the client's)
+    why: Optional[str] = None
 
 
 @dataclass
@@ -116,9 +118,10 @@ def bearer(authorization: Optional[str]) -> Optional[str]:
     return token
 
 
-def error(status: int, message: str, endpoint: Optional[str] = None, reason: Optional[str] = None) -> ApiResponse:
+def error(status: int, message: str, endpoint: Optional[str] = None, reason: Optional[str] = None,
+          why: Optional[str] = None) -> ApiResponse:
     body = {"error": message} if reason is None else {"error": message, "reason": reason}
-    return ApiResponse(status, body, endpoint)
+    return ApiResponse(status, body, endpoint, why=why)
 
 
 def handle(
@@ -134,9 +137,10 @@ def handle(
         found = routes.match(request.method, request.path)
     route = found.route
     if route is None:
-        return error(404, E.NOT_FOUND)
+        return error(404, E.NOT_FOUND, why=E.WHY_NO_ROUTE.format(method=request.method, path=request.path))
     if not found.method_allowed:
-        refused = error(405, E.METHOD_NOT_ALLOWED)
+        refused = error(405, E.METHOD_NOT_ALLOWED, why=E.WHY_METHOD.format(
+            method=request.method, endpoint=route.endpoint, allowed=", ".join(routes.allowed_methods(request.path))))
         refused.headers = {"Allow": ", ".join(routes.allowed_methods(request.path))}  # RFC 9110
         return refused
     endpoint = route.endpoint
@@ -144,25 +148,25 @@ def handle(
         return _socket(world, request, endpoint)
     key = bearer(request.authorization)
     if key is None:
-        return error(401, E.MISSING_BEARER, endpoint)
+        return error(401, E.MISSING_BEARER, endpoint, why=E.WHY_NO_BEARER)
     try:
         if route.key == "secret":
             project = world.authenticate_secret(found.params["projectId"], key)
         else:
             project = world.authenticate_public(key)
     except E.ApiError as exc:
-        return error(exc.status, exc.message, endpoint)
+        return error(exc.status, exc.message, endpoint, why=exc.why)
     try:
         body = request.body
         if body is NO_BODY:
             body = {}
         elif not isinstance(body, dict):
-            raise E.ApiError(400, E.INVALID_JSON_BODY)
+            raise E.ApiError(400, E.INVALID_JSON_BODY, why=E.WHY_NOT_AN_OBJECT)
         ctx = Context(world, project, found.params, body, request.query, public_base_url or request.base_url)
         assert route.handler is not None  # every REST route has one
         return ApiResponse(200, route.handler(ctx), endpoint, route.key, project.id)
     except E.ApiError as exc:
-        return ApiResponse(exc.status, {"error": exc.message}, endpoint, route.key, project.id)
+        return ApiResponse(exc.status, {"error": exc.message}, endpoint, route.key, project.id, why=exc.why)
 
 
 def _socket(world: World, request: ApiRequest, endpoint: str) -> ApiResponse:
@@ -173,4 +177,4 @@ def _socket(world: World, request: ApiRequest, endpoint: str) -> ApiResponse:
     try:
         return ApiResponse(101, signaling.connect(world, endpoint, request.query), endpoint, "public")
     except E.ApiError as exc:
-        return error(exc.status, exc.message, endpoint, exc.reason)
+        return error(exc.status, exc.message, endpoint, exc.reason, why=exc.why)

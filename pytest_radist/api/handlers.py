@@ -49,7 +49,7 @@ def _query_int(query: str, name: str, default: int, message: str) -> int:
         return default
     text = values[0]
     if not _POSITIVE_INT.match(text) or int(text) < 1:
-        raise E.ApiError(400, message)
+        raise E.ApiError(400, message, why=E.WHY_BAD_QUERY.format(name=name, value=text))
     return int(text)
 
 

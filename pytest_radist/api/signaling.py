@@ -21,12 +21,13 @@ from ..model.world import World
 PARAMETERS = {"p2p_signaling": ("callToken", "callId"), "room_signaling": ("roomToken", "roomId")}
 
 
-def refused(reason: str, session: Optional[Call | Room] = None) -> E.ApiError:
-    """The socket refusal for a model reason (radist-api.md 6.2)."""
+def refused(reason: str, session: Optional[Call | Room] = None, why: Optional[str] = None) -> E.ApiError:
+    """The socket refusal for a model reason (radist-api.md 6.2); ``why``
+    says it in the fake's words, for the journal."""
     if reason == "full" and isinstance(session, Room):
         reason = "room_full"
     status, word, message = E.SOCKET_REFUSALS[reason]
-    return E.ApiError(status, message, word)
+    return E.ApiError(status, message, word, why=why)
 
 
 def _single(values: dict[str, list[str]], name: str) -> Optional[str]:
@@ -43,36 +44,39 @@ def connect(world: World, endpoint: str, query: str, replace: bool = True) -> di
     try:
         project = world.public_key_project(_single(values, "publicKey"))
     except E.JoinRefused as refusal:
-        raise refused(refusal.reason) from None
+        raise refused(refusal.reason, why=refusal.message) from None
     token_name, session_name = PARAMETERS[endpoint]
     token = _single(values, token_name)
     reconnect = [_single(values, name) for name in (session_name, "peerId", "reconnectToken")]
     if (token is not None and any(reconnect)) or (token is None and not all(reconnect)):
-        raise refused("bad_request")  # neither a token nor a whole reconnect set, or both
+        sent = ", ".join(name for name in (token_name, session_name, "peerId", "reconnectToken") if _single(values, name)) or "none of them"
+        raise refused("bad_request", why=E.WHY_SOCKET_PARAMETERS.format(
+            sent=sent, token=token_name, session=session_name))  # neither a token nor a whole reconnect set, or both
     kind = "call" if endpoint == "p2p_signaling" else "room"
     with world.lock:
         if token is not None:
             found = world.tokens.get(token)
             if found is None or found.kind != kind:
-                raise refused("unknown")
+                raise refused("unknown", why=E.WHY_SOCKET_UNKNOWN.format(token=token, kind=kind))
             try:
                 peer = world.join(token, project.public_key)
             except E.JoinRefused as refusal:
-                raise refused(refusal.reason, world.calls.get(found.target_id) or world.rooms.get(found.target_id)) from None
+                raise refused(refusal.reason, world.calls.get(found.target_id) or world.rooms.get(found.target_id),
+                              why=refusal.message) from None
         else:
             session_id, peer_id, reconnect_token = reconnect
             session: Optional[Call | Room] = (world.calls if kind == "call" else world.rooms).get(session_id or "")
             if session is None or session.project is not project:
-                raise refused("peer_unknown")
+                raise refused("peer_unknown", why=E.WHY_SOCKET_NO_PEER.format(peer=peer_id, kind=kind, session=session_id))
             if isinstance(session, Call) and session.tombstoned is not None:
-                raise refused("terminated")
+                raise refused("terminated", why=E.WHY_SOCKET_TERMINATED.format(call=session.id, at=iso(session.tombstoned)))
             known = session.peers.get(peer_id or "")
             if known is None:
-                raise refused("peer_unknown")
+                raise refused("peer_unknown", why=E.WHY_SOCKET_NO_PEER.format(peer=peer_id, kind=kind, session=session_id))
             try:
                 peer = world.reconnect(known, reconnect_token or "", replace=replace)
             except E.JoinRefused as refusal:
-                raise refused(refusal.reason, session) from None
+                raise refused(refusal.reason, session, why=refusal.message) from None
         return welcome(peer)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union, cast
 from urllib.parse import parse_qsl
 
+from ..api.routes import ROUTES, match
 from ..errors import InvalidValue
 from .faults import check_endpoint
 from .redaction import DEFAULT as DEFAULT_REDACTOR
@@ -94,6 +95,10 @@ class RecordedRequest:
     """Fake-clock time of the request (epoch seconds)."""
     fault: Optional[str] = None
     """The fault rule that shaped the answer, if any."""
+    why: Optional[str] = None
+    """Why it was refused, in the fake's words: the object and the rule
+    (``token ct_... was consumed at ... by peer_...``, ``fault-3 (...)``).
+    Never part of the answer, which stays the service's."""
 
     @property
     def query(self) -> dict[str, str]:
@@ -103,7 +108,7 @@ class RecordedRequest:
 
     def describe(self) -> str:
         body = "" if self.json is None else f" json={self.json!r}"
-        fault = f" [fault: {self.fault}]" if self.fault else ""
+        fault = f" [fault: {self.fault}]" if self.fault else f" [why: {self.why}]" if self.why else ""
         query = f"?{self.raw_query}" if self.raw_query else ""
         return f"{self.endpoint or 'UNROUTED'} {self.method} {self.path}{query}{body} -> {self.status}{fault}"
 
@@ -365,14 +370,24 @@ class Journal:
         return found
 
     def nearest(self, endpoint: str, limit: int = 10) -> str:
-        """The entries nearest ``endpoint``, as a failed assertion shows them."""
+        """The entries nearest ``endpoint``, as a failed assertion shows them
+        (WireMock's near misses): those to ``endpoint`` (with other fields),
+        those to its path with another method, else the newest of all."""
         entries = self.entries()
         if not entries:
             return "No request reached the fake at all (is the app pointed at it? see radist_fake.url / .transport)."
         same = [r for r in entries if r.endpoint == endpoint]
         shown = (same or entries)[-limit:]
         title = f"Requests to {endpoint}" if same else "Requests that did happen"
-        return f"{title} (last {len(shown)} of {len(same or entries)}):\n" + "\n".join(f"  {r.describe()}" for r in shown)
+        text = f"{title} (last {len(shown)} of {len(same or entries)}):\n" + "\n".join(f"  {r.describe()}" for r in shown)
+        method = next((route.method for route in ROUTES if route.endpoint == endpoint), None)
+        if method is not None:
+            elsewhere = [r for r in entries if r.endpoint is None and r.method != method
+                         and match(method, r.path.split("?")[0]).endpoint == endpoint][-limit:]
+            if elsewhere:
+                text += f"\nTo its path with another method (it takes {method}):\n" + "\n".join(
+                    f"  {r.describe()}" for r in elsewhere)
+        return text
 
     def _criteria(self, json_subset: Mapping[str, Any], query: Optional[Mapping[str, Any]],
                   params: Optional[Mapping[str, str]]) -> str:

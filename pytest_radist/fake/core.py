@@ -180,7 +180,8 @@ class RadistFake(FakeSettings):
         return self.seed
 
     def reset(self, *, state: bool = False, seed: Optional[int] = None) -> None:
-        """Forget the journal, fault rules and problems. With ``state=True``
+        """Forget the journal, fault rules and problems, and end a
+        :meth:`~.scenarios.Scenarios.server_restart` in progress. With ``state=True``
         also forget every call, room, space, token and peer, keeping the
         projects with their ids, keys and limits (and the clock). Objects
         read before the reset (``fake.project`` included) are then stale.
@@ -192,6 +193,7 @@ class RadistFake(FakeSettings):
             raise E.InvalidValue(M.RESET_SEED_NEEDS_STATE)
         self._forget()
         self.faults.clear()
+        self._restarting_until = 0.0  # a restart in progress ends
         if state:
             old = self._world
             if seed is not None:
@@ -249,9 +251,10 @@ class RadistFake(FakeSettings):
             return Outcome(status, body, headers={"Allow": body["allow"]} if status == 405 else {})
         found = routes.match(request.method, request.path)
         endpoint = found.endpoint
-        if self._restarting_until and time.monotonic() < self._restarting_until:  # scenarios.server_restart
+        left = self._restarting_until - time.monotonic() if self._restarting_until else 0.0
+        if left > 0:  # scenarios.server_restart
             outcome = Outcome(503, {"error": M.SERVICE_RESTARTING})
-            self._record(request, found, outcome, door=door, key_type=None)
+            self._record(request, found, outcome, door=door, key_type=None, why=M.WHY_RESTARTING.format(left=left))
             return outcome
         rule = self.faults.pick(endpoint)
         try:
@@ -273,8 +276,10 @@ class RadistFake(FakeSettings):
             )
         if rule is not None:
             self._apply(rule, outcome, endpoint or "*")
-        self._record(request, found, outcome, door=door, key_type=response.key_type,
-                     fault=None if rule is None else rule.describe())
+        fault = None if rule is None else rule.describe()
+        why = response.why if rule is None else M.WHY_FAULT.format(id=rule.id, description=fault)
+        self._record(request, found, outcome, door=door, key_type=response.key_type, fault=fault,
+                     why=why if outcome.status >= 400 or outcome.drop else None)
         return outcome
 
     def _now(self) -> float:

@@ -8,6 +8,7 @@ import math
 from typing import Any, Optional
 
 from .. import errors as E
+from .clock import iso
 from .. import messages as M
 from .entities import Call, Peer, Project, Room, Space, Token
 from .state import MAX_PEERS_PER_CALL, LeaveReason, PresenceEvent, WorldState
@@ -33,9 +34,11 @@ class Participants(WorldState):
             state = token.state
             session: Call | Room = self.calls[token.target_id] if token.kind == "call" else self.rooms[token.target_id]
             if isinstance(session, Call) and session._tombstoned is not None:
-                raise E.JoinRefused.because("terminated", M.JOIN_TERMINATED.format(call=session.id))
+                raise E.JoinRefused.because("terminated", M.JOIN_TERMINATED.format(
+                    call=session.id, at="?" if session.tombstoned is None else iso(session.tombstoned)))
             if state == "consumed":
-                raise E.JoinRefused.because("consumed", M.JOIN_CONSUMED.format(token=token_value, peer=token.peer_id))
+                raise E.JoinRefused.because("consumed", M.JOIN_CONSUMED.format(
+                    token=token_value, peer=token.peer_id, at="?" if token.consumed is None else iso(token.consumed)))
             if state == "expired":
                 raise E.JoinRefused.because("expired", M.JOIN_EXPIRED.format(token=token_value, at=token.expires_at, ttl=self.token_ttl))
             if state == "cleared":

@@ -52,7 +52,7 @@ class SpaceRules(WorldState):
     def find_space(self, project: Project, space_id: str) -> Space:
         space = self.spaces.get(space_id)
         if space is None or space.project is not project:
-            raise E.ApiError(404, E.SPACE_NOT_FOUND)
+            raise E.ApiError(404, E.SPACE_NOT_FOUND, why=E.WHY_NO_SPACE.format(space=space_id, project=project.id))
         return space
 
     def update_space(self, project: Project, space_id: str, changes: dict[str, Any]) -> Space:
@@ -66,10 +66,10 @@ class SpaceRules(WorldState):
             slug = changes.get("slug", space.slug)
             if "slug" in changes:
                 if not isinstance(slug, str) or len(slug) > SLUG_MAX_LENGTH or not SLUG_PATTERN.match(slug):
-                    raise E.ApiError(400, E.INVALID_SLUG)
+                    raise E.ApiError(400, E.INVALID_SLUG, why=E.WHY_BAD_SLUG.format(slug=slug))
                 holder = project.spaces_by_slug.get(slug)
                 if holder is not None and holder is not space:
-                    raise E.ApiError(409, E.SLUG_TAKEN)
+                    raise E.ApiError(409, E.SLUG_TAKEN, why=E.WHY_SLUG_TAKEN.format(slug=slug, space=holder.id, project=project.id))
             if slug != space.slug:
                 # re-insert under the new slug, keeping creation order
                 project.spaces_by_slug = {
@@ -99,14 +99,14 @@ class SpaceRules(WorldState):
     @staticmethod
     def _check_name(name: Any) -> None:
         if not isinstance(name, str) or not name.strip():
-            raise E.ApiError(400, E.NAME_REQUIRED)
+            raise E.ApiError(400, E.NAME_REQUIRED, why=E.WHY_NAME.format(name=name))
 
     @staticmethod
     def _check_access(access_type: Any, password: Any, current_password: Optional[str]) -> None:
         if not isinstance(access_type, str) or access_type not in ACCESS_TYPES:
-            raise E.ApiError(400, E.INVALID_ACCESS_TYPE)
+            raise E.ApiError(400, E.INVALID_ACCESS_TYPE, why=E.WHY_ACCESS_TYPE.format(value=access_type))
         if password is not None and not isinstance(password, str):
-            raise E.ApiError(400, E.INVALID_PASSWORD)
+            raise E.ApiError(400, E.INVALID_PASSWORD, why=E.WHY_PASSWORD_TYPE.format(kind=type(password).__name__))
         if access_type == "password" and not (password or current_password):
-            raise E.ApiError(400, E.PASSWORD_REQUIRED)
+            raise E.ApiError(400, E.PASSWORD_REQUIRED, why=E.WHY_PASSWORD_NEEDED)
 

@@ -140,13 +140,13 @@ class WorldState:
     def authenticate_secret(self, project_id: str, key: str) -> Project:
         project = self.key_owner.get(key)
         if project is None or project.id != project_id or not key.startswith(SECRET_KEY_PREFIX):
-            raise E.ApiError(401, E.INVALID_SECRET_KEY)
+            raise E.ApiError(401, E.INVALID_SECRET_KEY, why=E.WHY_BAD_SECRET_KEY.format(key=_hint(key), project=project_id))
         return project
 
     def authenticate_public(self, key: str) -> Project:
         project = self.key_owner.get(key)
         if project is None or project.public_key != key:
-            raise E.ApiError(401, E.INVALID_PUBLIC_KEY)
+            raise E.ApiError(401, E.INVALID_PUBLIC_KEY, why=E.WHY_BAD_PUBLIC_KEY.format(key=_hint(key)))
         return project
 
     # -- time-driven changes ------------------------------------------------
@@ -200,3 +200,8 @@ class WorldState:
                 if room.project is project:
                     total += sum(math.ceil(now - peer.connected_since) for peer in room.connected_peers)
             return total
+
+
+def _hint(key: str) -> str:
+    """A key as a refusal's why may name it: its prefix and last four characters."""
+    return f"{key[:7]}...{key[-4:]}" if len(key) > 11 else "***"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ...api.routes import ENDPOINTS, SOCKET_ENDPOINTS
+from ...api.routes import ENDPOINTS, FRAME_ENDPOINTS, SOCKET_ENDPOINTS
 from ...model.clock import iso
 from ..journal import RecordedRequest
 from .schema import Answer, ControlRoute, Field
@@ -33,7 +33,7 @@ def entry_json(r: RecordedRequest) -> dict[str, Any]:
     return {
         "endpoint": r.endpoint, "method": r.method, "path": r.path, "query": r.query, "rawQuery": r.raw_query,
         "json": strict_json(r.json), "status": r.status, "response": strict_json(r.response), "keyType": r.key_type,
-        "key": r.key, "door": r.door, "at": iso(r.at), "fault": r.fault,
+        "key": r.key, "door": r.door, "at": iso(r.at), "fault": r.fault, "why": r.why,
     }
 
 
@@ -53,7 +53,7 @@ MAX_LIMIT = 1000
 ROUTES = (
     ControlRoute("GET", "requests", "the journal, oldest first, a page at a time, optionally filtered (query parameters)",
                  list_requests, (
-        Field("endpoint", "string", "only this endpoint", choices=ENDPOINTS + SOCKET_ENDPOINTS),
+        Field("endpoint", "string", "only this endpoint", choices=ENDPOINTS + SOCKET_ENDPOINTS + FRAME_ENDPOINTS),
         Field("status", "integer", "only answers with this status (0: dropped)", minimum=0, maximum=599),
         Field("door", "string", "only requests through this door", choices=("transport", "requests", "httpx", "http", "socket")),
         Field("page", "integer", "the page, from 1 (default 1)", minimum=1, maximum=10**9),
