@@ -107,3 +107,36 @@ def test_two_browsers_call_each_other_live_through_the_forwarder(radist_process:
         assert journaled == [("create_call", 200), ("mint_call_token_public", 200), ("p2p_signaling", 101),
                              ("mint_call_token_public", 200), ("p2p_signaling", 101)]
         assert live.problems == []
+
+
+def test_a_page_reconnects_after_a_drop_and_after_a_restart(radist_fake: RadistFake, browser: Any, page_origin: str) -> None:
+    """docs/browser.md's networks that fail, in Chromium: the page's socket is
+    cut (1006), then the service restarts under it (1006, then 4503 while it
+    restarts); each time it comes back with its reconnect token, as itself."""
+    radist_fake.reconnect_grace = 30
+    call = radist_fake.make_call("public")
+    other = radist_fake.join(call.tokens[0])  # a second participant, told of each coming and going
+    query = urlencode({"base": radist_fake.url, "publicKey": radist_fake.project.public_key, "callId": call.id})
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{page_origin}/reconnect.html?{query}")
+        page.wait_for_function("window.welcomes === 1", timeout=15_000)
+        peer_id = page.evaluate("window.peerId")
+
+        radist_fake.disrupt(peer_id, "drop")
+        page.wait_for_function("window.welcomes === 2", timeout=15_000)
+        assert radist_fake.peers[peer_id].connected
+
+        radist_fake.server_restart(seconds=1.0)
+        page.wait_for_function("window.welcomes === 3", timeout=15_000)
+        events = page.evaluate("window.events")
+        assert events[:3] == [f"welcome {peer_id}", "closed 1006", f"welcome {peer_id}"], events
+        after = events[3:]
+        assert after[0] == "closed 1006" and "closed 4503" in after and after[-1] == f"welcome {peer_id}", events
+        assert page.evaluate("window.peerId") == peer_id and radist_fake.peers[peer_id].connected
+        assert not other.connected  # the restart disconnected the simulated participant too
+        refused = [r for r in radist_fake.journal.find("p2p_signaling") if r.status == 503]
+        assert refused and all("restarting" in (r.why or "") for r in refused)
+    finally:
+        context.close()
