@@ -4,7 +4,7 @@ group of its controls (``fake.state``, ``fake.scenarios``, ``fake.people``) is."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import Optional, Protocol, Union
 
 from .. import errors as E
 from .. import messages as M
@@ -15,8 +15,12 @@ from ..model.entities import Call, Peer, Project, Room, Space, Token
 from ..model.world import World
 from ..target import RadistTarget
 
-if TYPE_CHECKING:
-    from .people import People
+
+class Disrupts(Protocol):
+    """What the other groups use of ``fake.people`` (a restart cuts every socket)."""
+
+    def disrupt(self, peer: Union[Peer, str], mode: str, *, seconds: Optional[float] = None,
+                code: Optional[int] = None) -> Peer: ...
 
 
 class FakeBase(RadistTarget):
@@ -30,7 +34,7 @@ class FakeBase(RadistTarget):
     #: The fault rules (``fake.faults.add(...)``, ``fake.faults.clear()``, ...).
     faults: Faults
     #: Joining, leaving, disrupting (:class:`~.people.People`).
-    people: People
+    people: Disrupts
     #: Until when (``time.monotonic()``) the service refuses as restarting; ``0``: it does not.
     _restarting_until: float = 0.0
     _world: World

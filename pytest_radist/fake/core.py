@@ -52,6 +52,9 @@ class RadistFake(FakeSettings):
     shortcuts to the groups' own.
     """
 
+    #: Joining, leaving, disrupting, waiting for presence, the sockets' URLs.
+    people: People
+
     # -- the flat names: shortcuts to the groups --------------------------------
 
     fail = Shortcut("faults", Faults.add)
