@@ -262,6 +262,8 @@ KEY_FORMAT = "a key of this kind must look like {prefix}..., got {value!r}"
 KEY_TAKEN = "key {key!r} already belongs to project {project!r}"
 TOKEN_NOT_PENDING = "token {token} is {state}, only a pending token can expire"
 MINTED_BY = "minted_by is 'create', 'server' or 'public', got {value!r}"
+RESET_PROJECT_ALONE = "reset(project=...) resets that tenant alone: state= and seed= are for the whole fake"
+DEFAULT_PROJECT_STAYS = "project {project!r} is the fake's default project: it cannot be removed (reset it with reset(project=...))"
 RESET_SEED_NEEDS_STATE = "seed= restarts the ids of a state reset: pass state=True with it"
 ROOMS_NEVER_END = "{room!r} is a room: rooms are never tombstoned"
 ERROR_NEEDS_STATUS = "error= needs status=: say which status carries that message"
@@ -285,6 +287,7 @@ CONTROL_FIELD_PATTERN = '"{field}" must match {pattern}, got {got}.'
 CONTROL_UNKNOWN_FIELD = 'Unknown field "{field}".{hint} {route} takes: {accepted}.'
 CONTROL_FIELD_REQUIRED = '"{field}" is required: {doc}.'
 CONTROL_NO_PROJECT = 'No project "{project}"; the projects are: {known}.'
+CONTROL_RESET_PROJECT_ALONE = '"project" resets that tenant alone: leave out "state" and "seed".'
 CONTROL_SEED_NEEDS_STATE = '"seed" restarts the ids of a state reset: send "state": true with it.'
 CONTROL_NO_SPACE = 'No space with id or slug "{space}".'
 CONTROL_NO_PEER = 'No peer "{peer}": peers are named peer_... (GET /_radist/state lists them).'

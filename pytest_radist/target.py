@@ -96,6 +96,7 @@ class RadistTarget:
         key_type: Optional[str],
         fault: Optional[str] = None,
         why: Optional[str] = None,
+        project: Optional[str] = None,
     ) -> None:
         """Journal one answered request. Only its parts are kept here (the
         entry, with keys and secrets redacted, is built when first read);
@@ -104,15 +105,16 @@ class RadistTarget:
         body = journal.body(request.body, request.body_size)
         status = 0 if outcome.drop else outcome.status
         weight = ENTRY_WEIGHT + (request.body_size or 0) + answer_weight(outcome.body) if journal.weighs else 0
-        journal._record_later(Pending(found.endpoint, status, door, RadistTarget._entry, (  # no bound method per request
+        journal._record_later(Pending(found.endpoint, status, door, project, RadistTarget._entry, (  # no bound method per request
             self, request.method, request.path, request.query, request.authorization, body, found, status,
-            outcome.body, outcome.raw, outcome.drop, key_type, door, self._now(), fault, why,
+            outcome.body, outcome.raw, outcome.drop, key_type, door, self._now(), fault, why, project,
         )), weight)
 
     def _entry(
         self, method: str, raw_path: str, query: str, authorization: Optional[str], body: Any, found: routes.Match,
         status: int, answer: Optional[dict[str, Any]], raw: Optional[bytes], dropped: bool,
         key_type: Optional[str], door: str, at: float, fault: Optional[str], why: Optional[str] = None,
+        project: Optional[str] = None,
     ) -> RecordedRequest:
         """A journal entry from the parts :meth:`_record` kept, with keys and secrets redacted."""
         redactor = self.redactor
@@ -132,7 +134,7 @@ class RadistTarget:
             params=dict(found.params) if path is raw_path else {n: redactor.text(v) for n, v in found.params.items()},
             raw_query=redactor.query(query), json=None if body is api.NO_BODY else redactor.json(body),
             status=status, response=response, key_type=key_type, key=key, door=door, at=at, fault=fault,
-            why=None if why is None else redactor.text(why),
+            why=None if why is None else redactor.text(why), project=project,
         )
 
     def _journaled_answer(self, body: Optional[dict[str, Any]]) -> Any:

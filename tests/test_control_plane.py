@@ -35,7 +35,7 @@ def test_fault_rules_have_ids_and_go_one_by_one(radist_fake: RadistFake, door: s
     second = control(radist_fake, "POST", "faults", door, endpoint="create_room", lostResponse=True, times=None)[1]
     assert (first["id"], second["id"]) == ("fault-1", "fault-2")
     assert second["rule"] == {"id": "fault-2", "endpoint": "create_room", "status": None, "error": None, "headers": {},
-                              "latency": 0.0, "drop": False, "malformed": None, "lostResponse": True, "jitter": 0.0, "duplicate": False, "times": None, "probability": 1.0,
+                              "latency": 0.0, "drop": False, "malformed": None, "lostResponse": True, "jitter": 0.0, "duplicate": False, "project": None, "times": None, "probability": 1.0,
                               "seed": radist_fake.seed, "fired": 0, "description": "create_room: lost response (always)"}
     listed = control(radist_fake, "GET", "faults", door)[1]
     assert [r["id"] for r in listed["rules"]] == ["fault-1", "fault-2"] and len(listed["faults"]) == 2

@@ -163,7 +163,8 @@ def signals(fake: RadistFake, count: int, **rule: Any) -> tuple[list[Any], list[
     """``count`` frames from the first peer to the second under a ``signal``
     rule: the data received (until a quiet moment), and the journal's entries."""
     with two_on_a_call(fake) as (_, first, second, first_id, second_id):
-        fake.fail("signal", **{"times": None, **rule})
+        if rule:
+            fake.fail("signal", **{"times": None, **rule})
         for n in range(count):
             first.send(json.dumps({"type": "signal", "to": second_id, "data": n}))
         first.send(json.dumps({"type": "ping"}))

@@ -11,7 +11,7 @@ import difflib
 import random
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union, overload
+from typing import Any, Callable, Collection, Iterator, Mapping, Optional, Sequence, Union, overload
 
 from .. import messages as M
 from ..api.grammar import TOKEN_CHARS, is_field_name, is_field_value
@@ -52,6 +52,8 @@ class FaultRule:
     jitter: float = 0.0
     #: ``signal`` rules: the frame is delivered twice.
     duplicate: bool = False
+    #: Only requests (and frames) of this project; ``None``: every project's.
+    project: Optional[str] = None
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     _faults: Optional[Faults] = field(default=None, repr=False, compare=False)
 
@@ -84,6 +86,8 @@ class FaultRule:
             parts.append("dropped frame" if self.endpoint in FRAME_ENDPOINTS else "dropped connection")
         if self.malformed is not None:
             parts.append(f"malformed body {self.malformed[:20]!r}")
+        if self.project is not None:
+            parts.append(f"project {self.project}")
         count = "always" if self.times is None else f"{self.fired}/{self.times} fired"
         chance = "" if self.probability >= 1 else f", p={self.probability} seed={self.seed}"
         return f"{self.endpoint}: {', '.join(parts)} ({count}{chance})"
@@ -94,7 +98,7 @@ class FaultRule:
             "id": self.id, "endpoint": self.endpoint, "status": self.status, "error": self.error,
             "headers": dict(self.headers), "latency": self.latency, "drop": self.drop,
             "malformed": None if self.malformed is None else self.malformed.decode("utf-8", "replace"),
-            "lostResponse": self.lost_response, "jitter": self.jitter, "duplicate": self.duplicate, "times": self.times, "probability": self.probability,
+            "lostResponse": self.lost_response, "jitter": self.jitter, "duplicate": self.duplicate, "project": self.project, "times": self.times, "probability": self.probability,
             "seed": self.seed, "fired": self.fired, "description": self.describe(),
         }
 
@@ -178,11 +182,13 @@ class Faults(Sequence[FaultRule]):
     Iterating, indexing and ``len()`` read the rules as they are now
     (``fake.faults == []`` still reads as it did when this was a list)."""
 
-    def __init__(self, seed: Optional[Callable[[], int]] = None) -> None:
+    def __init__(self, seed: Optional[Callable[[], int]] = None,
+                 projects: Optional[Callable[[], Collection[str]]] = None) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._added = 0  # ids are never reused, even after clear()
         self._seed = seed or (lambda: 0)  # the fake's seed, the default of a rule's draws
+        self._projects = projects  # the ids a rule's project may name
 
     # -- adding ---------------------------------------------------------------
 
@@ -202,6 +208,7 @@ class Faults(Sequence[FaultRule]):
         seed: Optional[int] = None,
         jitter: float = 0.0,
         duplicate: bool = False,
+        project: Optional[str] = None,
     ) -> FaultRule:
         """Make requests to ``endpoint`` (a canonical name or ``"*"``) fail.
 
@@ -218,10 +225,14 @@ class Faults(Sequence[FaultRule]):
         alone): ``drop`` the frame, delay it by ``latency`` plus up to
         ``jitter`` seconds (a sender's frames keep their order), or
         ``duplicate`` it; each disturbed frame is journaled.
+
+        ``project`` (an id) scopes the rule to that project's requests and
+        sockets: a tenant's faults leave the others alone.
         """
         return self.add_rule(self._rule(endpoint, status=status, error=error, headers=headers, latency=latency, drop=drop,
                                         malformed=malformed, lost_response=lost_response, times=times,
-                                        probability=probability, seed=seed, jitter=jitter, duplicate=duplicate))
+                                        probability=probability, seed=seed, jitter=jitter, duplicate=duplicate,
+                                        project=project))
 
     def _rule(self, endpoint: str, *, status: Optional[int] = None, error: Optional[str] = None,
               headers: Optional[Mapping[str, str]] = None, malformed: Union[bytes, str, None] = None,
@@ -275,9 +286,12 @@ class Faults(Sequence[FaultRule]):
             self._rules.append(rule)
         return rule
 
-    @staticmethod
-    def _check(rule: FaultRule) -> None:
+    def _check(self, rule: FaultRule) -> None:
         check_endpoint(rule.endpoint)
+        if rule.project is not None:
+            known = self._projects() if self._projects is not None else None
+            if not isinstance(rule.project, str) or (known is not None and rule.project not in known):
+                raise NotFound(M.NO_SUCH_PROJECT.format(project=rule.project, known=sorted(known or ())))
         if rule.status is not None and (not isinstance(rule.status, int) or isinstance(rule.status, bool) or not 400 <= rule.status <= 599):
             raise InvalidValue(f"status must be an error status between 400 and 599, got {rule.status!r}")
         if rule.error is not None and not isinstance(rule.error, str):
@@ -340,19 +354,24 @@ class Faults(Sequence[FaultRule]):
             if any(kept is rule for kept in self._rules):
                 self._rules.remove(rule)
 
-    def clear(self) -> None:
-        """Remove every rule."""
+    def clear(self, *, project: Optional[str] = None) -> None:
+        """Remove every rule (with ``project``: that project's only)."""
         with self._lock:
-            self._rules.clear()
+            if project is None:
+                self._rules.clear()
+            else:
+                self._rules[:] = [rule for rule in self._rules if rule.project != project]
 
-    def pick(self, endpoint: Optional[str]) -> Optional[FaultRule]:
-        """The rule that fires for this request, counting it; ``None`` if none
-        (what every front door asks)."""
+    def pick(self, endpoint: Optional[str], project: Optional[str] = None) -> Optional[FaultRule]:
+        """The rule that fires for this request of ``project`` (an id, if it
+        names one), counting it; ``None`` if none (what every door asks)."""
         if not self._rules or endpoint is None:
             return None
         with self._lock:
             for rule in self._rules:
                 if rule.exhausted or (rule.endpoint != endpoint and (rule.endpoint != "*" or endpoint in FRAME_ENDPOINTS)):
+                    continue
+                if rule.project is not None and rule.project != project:
                     continue
                 if rule.probability < 1.0 and rule._rng.random() >= rule.probability:
                     continue

@@ -95,6 +95,9 @@ class RecordedRequest:
     """Fake-clock time of the request (epoch seconds)."""
     fault: Optional[str] = None
     """The fault rule that shaped the answer, if any."""
+    project: Optional[str] = None
+    """The project the request names (by its path, its key or a socket's
+    ``publicKey``); ``None`` for one that names none."""
     why: Optional[str] = None
     """Why it was refused, in the fake's words: the object and the rule
     (``token ct_... was consumed at ... by peer_...``, ``fault-3 (...)``).
@@ -120,9 +123,12 @@ class _Wanted(NamedTuple):
     json: dict[str, Any]
     query: Mapping[str, Any]
     params: Mapping[str, str]
+    project: Optional[str] = None
 
     def matches(self, r: RecordedRequest) -> bool:
         if self.endpoint != "*" and r.endpoint != self.endpoint:
+            return False
+        if self.project is not None and r.project != self.project:
             return False
         if self.json and not (isinstance(r.json, dict) and all(k in r.json and r.json[k] == v for k, v in self.json.items())):
             return False
@@ -148,6 +154,7 @@ class Pending(NamedTuple):
     endpoint: Optional[str]
     status: int
     door: str
+    project: Optional[str]
     #: Makes the entry (redacting what it must) from ``parts``.
     build: Callable[..., RecordedRequest]
     parts: tuple[Any, ...]
@@ -263,6 +270,7 @@ class Journal:
         status: Optional[int] = None,
         door: Optional[str] = None,
         newest_first: bool = False,
+        project: Optional[str] = None,
     ) -> tuple[list[RecordedRequest], int]:
         """One page of the entries that match the filters, oldest first
         (``newest_first`` reverses it), and how many match in all. Holds
@@ -275,9 +283,8 @@ class Journal:
         found: list[_Entry] = []
         with self._lock:
             for entry in (reversed(self._entries) if newest_first else self._entries):
-                its_endpoint, its_status, its_door = entry.endpoint, entry.status, entry.door
-                if ((endpoint is None or its_endpoint == endpoint) and (status is None or its_status == status)
-                        and (door is None or its_door == door)):
+                if ((endpoint is None or entry.endpoint == endpoint) and (status is None or entry.status == status)
+                        and (door is None or entry.door == door) and (project is None or entry.project == project)):
                     if start <= total < start + limit:
                         found.append(entry)
                     total += 1
@@ -293,14 +300,16 @@ class Journal:
         json: Optional[Mapping[str, Any]] = None,
         query: Optional[Mapping[str, Any]] = None,
         params: Optional[Mapping[str, str]] = None,
+        project: Optional[str] = None,
         **json_subset: Any,
     ) -> list[RecordedRequest]:
         """The entries for ``endpoint`` (a canonical name, or ``"*"``), oldest
         first, whose JSON body contains ``json`` and ``json_subset``, whose
-        query holds ``query`` (values compared as text: ``{"page": 2}``) and
-        whose path parameters hold ``params`` (``{"callId": call.id}``)."""
+        query holds ``query`` (values compared as text: ``{"page": 2}``),
+        whose path parameters hold ``params`` (``{"callId": call.id}``) and,
+        if given, that name ``project`` (an id)."""
         check_endpoint(endpoint)
-        wanted = _Wanted(endpoint, {**(json or {}), **json_subset}, query or {}, params or {})
+        wanted = _Wanted(endpoint, {**(json or {}), **json_subset}, query or {}, params or {}, project)
         return [r for r in self.entries() if wanted.matches(r)]
 
     def assert_called(
@@ -312,15 +321,16 @@ class Journal:
         json: Optional[Mapping[str, Any]] = None,
         query: Optional[Mapping[str, Any]] = None,
         params: Optional[Mapping[str, str]] = None,
+        project: Optional[str] = None,
         **json_subset: Any,
     ) -> list[RecordedRequest]:
         """Assert ``endpoint`` was requested (exactly ``times`` times if given)
         as :meth:`find` matches; returns the matches."""
         __tracebackhide__ = True  # a failure points at the test's line, not this one
-        matches = self.find(endpoint, json=json, query=query, params=params, **json_subset)
+        matches = self.find(endpoint, json=json, query=query, params=params, project=project, **json_subset)
         if (times is None and not matches) or (times is not None and len(matches) != times):
             wanted = "at least once" if times is None else f"{times} time(s)"
-            criteria = self._criteria({**(json or {}), **json_subset}, query, params)
+            criteria = self._criteria({**(json or {}), **json_subset}, query, params, project)
             raise AssertionError(
                 f"expected {endpoint} to be called {wanted}{criteria}, it was called {len(matches)} time(s).\n"
                 + self.nearest(endpoint)
@@ -335,11 +345,12 @@ class Journal:
         json: Optional[Mapping[str, Any]] = None,
         query: Optional[Mapping[str, Any]] = None,
         params: Optional[Mapping[str, str]] = None,
+        project: Optional[str] = None,
         **json_subset: Any,
     ) -> None:
         """Assert no ``endpoint`` request matching as :meth:`find` matches was made."""
         __tracebackhide__ = True
-        matches = self.find(endpoint, json=json, query=query, params=params, **json_subset)
+        matches = self.find(endpoint, json=json, query=query, params=params, project=project, **json_subset)
         if matches:
             raise AssertionError(
                 f"expected no {endpoint} request, got {len(matches)}:\n"
@@ -390,7 +401,7 @@ class Journal:
         return text
 
     def _criteria(self, json_subset: Mapping[str, Any], query: Optional[Mapping[str, Any]],
-                  params: Optional[Mapping[str, str]]) -> str:
+                  params: Optional[Mapping[str, str]], project: Optional[str] = None) -> str:
         said = []
         if json_subset:
             said.append(f"json containing {self.redactor.json(dict(json_subset))!r}")
@@ -398,7 +409,21 @@ class Journal:
             said.append(f"query containing {self.redactor.json(dict(query))!r}")
         if params:
             said.append(f"path parameters {dict(params)!r}")
+        if project is not None:
+            said.append(f"project {project!r}")
         return (" with " + " and ".join(said)) if said else ""
+
+    def forget(self, project: str) -> int:
+        """Forget the entries that name ``project`` (a tenant's reset); how many."""
+        with self._lock:
+            kept = [(entry, weight) for entry, weight in zip(self._entries, self._weights if self.weighs else [0] * len(self._entries))
+                    if entry.project != project]
+            gone = len(self._entries) - len(kept)
+            self._entries = deque(entry for entry, _ in kept)
+            if self.weighs:
+                self._weights = deque(weight for _, weight in kept)
+                self._bytes = sum(self._weights)
+            return gone
 
     def clear(self) -> None:
         with self._lock:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Callable, ContextManager, Mapping, Optional, Sequence
+from urllib.parse import parse_qsl
+from typing import Any, Callable, ContextManager, Mapping, Optional, Sequence, Union
 
 from .. import errors as E
 from .. import messages as M
@@ -63,6 +64,7 @@ class RadistFake(FakeSettings):
     clear_faults = Shortcut("faults", Faults.clear)
 
     add_project = Shortcut("state", State.add_project)
+    remove_project = Shortcut("state", State.remove_project)
     newest = Shortcut("state", State.newest)
     minted_tokens = Shortcut("state", State.minted_tokens)
     usage = Shortcut("state", State.usage)
@@ -169,7 +171,7 @@ class RadistFake(FakeSettings):
         )
         self.public_base_url = public_base_url
         #: The fault rules: add, list, remove, clear, scope (:class:`~pytest_radist.controls.faults.Faults`).
-        self.faults = Faults(self._seed_of_rules)
+        self.faults = Faults(self._seed_of_rules, lambda: self._world.projects)
         #: The state, read-only: projects, calls, rooms, spaces, peers, tokens.
         self.state = State(self)
         #: State a test needs, built without the API (``make_call`` ...).
@@ -182,9 +184,14 @@ class RadistFake(FakeSettings):
     def _seed_of_rules(self) -> int:
         return self.seed
 
-    def reset(self, *, state: bool = False, seed: Optional[int] = None) -> None:
+    def reset(self, *, state: bool = False, seed: Optional[int] = None, project: Union[Project, str, None] = None) -> None:
         """Forget the journal, fault rules and problems, and end a
-        :meth:`~.scenarios.Scenarios.server_restart` in progress. With ``state=True``
+        :meth:`~.scenarios.Scenarios.server_restart` in progress.
+
+        With ``project`` (an object or id), only that tenant is reset: it
+        forgets its calls, rooms, spaces, tokens, peers (their sockets
+        closed), journal entries, fault rules and usage, and keeps its keys
+        and limits; the other projects are untouched. With ``state=True``
         also forget every call, room, space, token and peer, keeping the
         projects with their ids, keys and limits (and the clock). Objects
         read before the reset (``fake.project`` included) are then stale.
@@ -192,6 +199,14 @@ class RadistFake(FakeSettings):
         New ids come from the same generator going on, so no id or token
         from before the reset comes back; ``seed=`` restarts the generator
         from that seed instead (the same seed, the same ids again)."""
+        if project is not None:
+            if state or seed is not None:
+                raise E.InvalidValue(M.RESET_PROJECT_ALONE)
+            tenant = self._project(project)
+            self._world.forget_project(tenant)
+            self.journal.forget(tenant.id)
+            self.faults.clear(project=tenant.id)
+            return
         if seed is not None and not state:
             raise E.InvalidValue(M.RESET_SEED_NEEDS_STATE)
         self._forget()
@@ -257,9 +272,11 @@ class RadistFake(FakeSettings):
         left = self._restarting_until - time.monotonic() if self._restarting_until else 0.0
         if left > 0:  # scenarios.server_restart
             outcome = Outcome(503, {"error": M.SERVICE_RESTARTING})
-            self._record(request, found, outcome, door=door, key_type=None, why=M.WHY_RESTARTING.format(left=left))
+            self._record(request, found, outcome, door=door, key_type=None, why=M.WHY_RESTARTING.format(left=left),
+                         project=self._project_of(request, found))
             return outcome
-        rule = self.faults.pick(endpoint)
+        project = self._project_of(request, found)
+        rule = self.faults.pick(endpoint, project)
         try:
             if rule is None or rule.applies_operation:
                 response = api.handle(self._world, request, self.public_base_url, found)
@@ -282,11 +299,23 @@ class RadistFake(FakeSettings):
         fault = None if rule is None else rule.describe()
         why = response.why if rule is None else M.WHY_FAULT.format(id=rule.id, description=fault)
         self._record(request, found, outcome, door=door, key_type=response.key_type, fault=fault,
-                     why=why if outcome.status >= 400 or outcome.drop else None)
+                     why=why if outcome.status >= 400 or outcome.drop else None, project=project)
         return outcome
 
     def _now(self) -> float:
         return self.clock.time()
+
+    def _project_of(self, request: api.ApiRequest, found: routes.Match) -> Optional[str]:
+        """The project a request names: its path's, its key's, or a socket's ``publicKey``'s."""
+        world = self._world
+        named = found.params.get("projectId")
+        if named is not None:
+            return named if named in world.projects else None
+        key = api.bearer(request.authorization)
+        if key is None and found.route is not None and found.route.key == "socket":
+            key = next((v for n, v in parse_qsl(request.query) if n == "publicKey"), None)
+        owner = world.key_owner.get(key) if key else None
+        return None if owner is None else owner.id
 
     def _check_listed(self, endpoint: str, status: int, body: dict[str, Any]) -> None:
         """An error answer the docs do not list is a bug of the fake (the

@@ -50,7 +50,7 @@ class People(Group):
         """For the server relaying ``sender``'s ``signal`` frame: the fault
         rule that disturbs it, if one fires; the disturbed frame is journaled
         (endpoint ``signal``, method ``FRAME``, its ``data`` as the body)."""
-        rule = self._fake.faults.pick("signal")
+        rule = self._fake.faults.pick("signal", sender.session.project.id)
         if rule is None:
             return None
         kind = "call" if isinstance(sender.session, Call) else "room"
@@ -60,6 +60,7 @@ class People(Group):
             endpoint="signal", method="FRAME", path=routes.SOCKET_PATHS[kind], params=params, raw_query="",
             json=copy_json(frame.get("data")) if isinstance(frame, dict) else None, status=0 if rule.drop else 200,
             response=None, key_type=None, key=None, door="socket", at=self._fake.clock.time(), fault=rule.describe(),
+            project=sender.session.project.id,
         ))
         return rule
 

@@ -76,6 +76,18 @@ class State(Group):
             connection_limit=connection_limit, room_limit=room_limit,
         )
 
+    def remove_project(self, project: Union[Project, str]) -> Project:
+        """Remove a project and everything it holds (its keys then answer
+        401): its peers are removed (sockets closed), its journal entries and
+        fault rules forgotten. The default project cannot be removed."""
+        found = self._fake._project(project)
+        if found is self._fake.project:
+            raise E.Conflict(M.DEFAULT_PROJECT_STAYS.format(project=found.id))
+        self._world.forget_project(found, remove=True)
+        self._fake.journal.forget(found.id)
+        self._fake.faults.clear(project=found.id)
+        return found
+
     @property
     def project(self) -> Project:
         """The default project, created with the fake."""

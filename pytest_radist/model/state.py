@@ -121,6 +121,35 @@ class WorldState:
             self.key_owner[public] = project
             return project
 
+    def forget_project(self, project: Project, *, remove: bool = False) -> None:
+        """The project forgets its calls, rooms, spaces, tokens and peers (a
+        connected peer is removed first: the others are told, its socket is
+        closed) and its usage, keeping its keys and limits; with ``remove``
+        the project and its keys are gone too."""
+        with self.lock:
+            sessions: list[Call | Room] = [c for c in self.calls.values() if c.project is project]
+            sessions += [r for r in self.rooms.values() if r.project is project]
+            for session in sessions:
+                for peer in list(session.connected_peers):
+                    peer.remove()
+            for session in sessions:
+                self.calls.pop(session.id, None)
+                self.rooms.pop(session.id, None)
+            for table in (self.spaces, self.peers):
+                for key in [k for k, v in table.items() if (v.project if isinstance(v, Space) else v.session.project) is project]:
+                    del table[key]
+            for value in [v for v, token in self.tokens.items() if token.project_id == project.id]:
+                del self.tokens[value]
+            self._tombstone_queue = [entry for entry in self._tombstone_queue if entry[2].project is not project]
+            heapq.heapify(self._tombstone_queue)
+            project.call_list.clear()
+            project.spaces_by_slug.clear()
+            project.live_calls = project.room_count = project.closed_participant_seconds = 0
+            if remove:
+                del self.projects[project.id]
+                for key in [k for k, owner in self.key_owner.items() if owner is project]:
+                    del self.key_owner[key]
+
     def add_secret_key(self, project: Project, key: Optional[str] = None) -> str:
         with self.lock:
             secret = self._new_key(key, self.ids.secret_key, SECRET_KEY_PREFIX)

@@ -26,6 +26,7 @@ FIELDS = (
     Field("jitter", "number", "signal: up to this many seconds more than latency, drawn from the seed", minimum=0,
           maximum=MAX_LATENCY),
     Field("duplicate", "boolean", "signal: deliver the frame twice"),
+    Field("project", "string", "only this project's requests and sockets (an id); default: every project's"),
     Field("times", "integer", "how many matching requests fail; null for every one", minimum=1, nullable=True),
     Field("probability", "number", "chance that a matching request fails", minimum=0.000001, maximum=1),
     Field("seed", "integer", "seed of the probability draws", nullable=True),
@@ -42,6 +43,8 @@ def add_fault(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     arguments = {("lost_response" if name == "lostResponse" else name): value for name, value in given.items()}
     try:
         rule = fake.faults.add(**arguments)
+    except KeyError as exc:  # a project that is not there
+        raise ControlError(404, M.CONTROL_NO_PROJECT.format(project=given.get("project"), known=", ".join(fake.state.projects))) from None
     except ValueError as exc:  # the combination is wrong (say, error without status)
         raise ControlError(400, M.CONTROL_BAD_FAULT.format(reason=exc)) from None
     return 200, {"fault": rule.describe(), "id": rule.id, "rule": rule.to_json()}

@@ -33,14 +33,15 @@ def entry_json(r: RecordedRequest) -> dict[str, Any]:
     return {
         "endpoint": r.endpoint, "method": r.method, "path": r.path, "query": r.query, "rawQuery": r.raw_query,
         "json": strict_json(r.json), "status": r.status, "response": strict_json(r.response), "keyType": r.key_type,
-        "key": r.key, "door": r.door, "at": iso(r.at), "fault": r.fault, "why": r.why,
+        "key": r.key, "door": r.door, "at": iso(r.at), "fault": r.fault, "why": r.why, "project": r.project,
     }
 
 
 def list_requests(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     page, limit = given.get("page", 1), given.get("limit", DEFAULT_LIMIT)
     entries, total = fake.journal.page(
-        page, limit, endpoint=given.get("endpoint"), status=given.get("status"), door=given.get("door"))
+        page, limit, endpoint=given.get("endpoint"), status=given.get("status"), door=given.get("door"),
+        project=given.get("project"))
     return 200, {"requests": [entry_json(r) for r in entries], "page": page, "limit": limit, "total": total,
                  "dropped": fake.journal.dropped}
 
@@ -56,6 +57,7 @@ ROUTES = (
         Field("endpoint", "string", "only this endpoint", choices=ENDPOINTS + SOCKET_ENDPOINTS + FRAME_ENDPOINTS),
         Field("status", "integer", "only answers with this status (0: dropped)", minimum=0, maximum=599),
         Field("door", "string", "only requests through this door", choices=("transport", "requests", "httpx", "http", "socket")),
+        Field("project", "string", "only requests that name this project (an id)"),
         Field("page", "integer", "the page, from 1 (default 1)", minimum=1, maximum=10**9),
         Field("limit", "integer", f"entries per page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})", minimum=1, maximum=MAX_LIMIT),
     ), source="query", changes_state=False),

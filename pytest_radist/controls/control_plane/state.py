@@ -55,10 +55,25 @@ def usage(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 
 
 def reset(fake: ControlTarget, given: dict[str, Any]) -> Answer:
+    if "project" in given:
+        if given.get("state") or "seed" in given:
+            raise ControlError(400, M.CONTROL_RESET_PROJECT_ALONE)
+        project = find_project(fake, given["project"])
+        fake.reset(project=project)
+        return 200, {"reset": True, "seed": fake.seed, "project": project.id}
     if "seed" in given and not given.get("state"):
         raise ControlError(400, M.CONTROL_SEED_NEEDS_STATE)
     fake.reset(state=given.get("state", False), seed=given.get("seed"))
     return 200, {"reset": True, "seed": fake.seed}
+
+
+def remove_project(fake: ControlTarget, given: dict[str, Any]) -> Answer:
+    project = find_project(fake, given["projectId"])
+    try:
+        fake.state.remove_project(project)
+    except Conflict as exc:
+        raise ControlError(409, M.CONTROL_REFUSED.format(reason=exc)) from None
+    return 200, {"removed": project.id}
 
 
 def _refused_keys(exc: ValueError) -> ControlError:
@@ -122,7 +137,12 @@ ROUTES = (
     ControlRoute("POST", "reset", "forget the journal and faults; with state, every call, room, space, token and peer", reset, (
         Field("state", "boolean", "also forget the state (projects and keys are kept)"),
         Field("seed", "integer", "restart the ids from this seed (default: the same generator goes on, so ids never repeat)", minimum=0),
-    ), rules={"dependentSchemas": {"seed": {"required": ["state"], "properties": {"state": {"const": True}}}}}),
+        Field("project", "string", "reset this tenant alone: its calls, rooms, spaces, tokens, peers, journal entries, "
+              "faults and usage (its keys and limits are kept)"),
+    ), rules={"dependentSchemas": {
+        "seed": {"required": ["state"], "properties": {"state": {"const": True}}},
+        "project": {"not": {"anyOf": [{"required": ["state"], "properties": {"state": {"const": True}}}, {"required": ["seed"]}]}},
+    }}),
     ControlRoute("POST", "projects", "add a project with its own keys", add_project, (
         Field("id", "string", "default: project-N", pattern="."),
         Field("secretKey", "string", "rad_sk_...; default: generated", pattern="^rad_sk_."),
@@ -133,6 +153,7 @@ ROUTES = (
     ControlRoute("POST", "projects/{projectId}/secret-keys", "give a project another secret key", add_secret_key, (
         Field("secretKey", "string", "rad_sk_...; default: generated", pattern="^rad_sk_."),
     )),
+    ControlRoute("DELETE", "projects/{projectId}", "remove a project and all it holds (its keys then answer 401)", remove_project),
     ControlRoute("PATCH", "projects/{projectId}", "change a project's limits", change_project, (
         Field("connectionLimit", "integer", "live calls allowed at once; null: unlimited", **LIMIT),  # type: ignore[arg-type]
         Field("roomLimit", "integer", "rooms allowed; null: unlimited", **LIMIT),  # type: ignore[arg-type]
