@@ -75,3 +75,36 @@ def test_the_dashboard_in_a_browser(radist_fake: RadistFake, browser: Any, tmp_p
         radist_fake.wait_until(lambda: not radist_fake.calls, what="the reset clicked in the page")
     finally:
         context.close()
+
+
+def test_the_dashboard_shows_one_project_when_asked(radist_fake: RadistFake, door: str) -> None:
+    other = radist_fake.add_project("tenant-b")
+    mine, theirs = radist_fake.make_call(), radist_fake.make_call(project=other)
+    radist_fake.make_space("Theirs", project=other)
+    raw(radist_fake, door, "POST", calls_path(radist_fake, other.id), key=other.secret_key, json={})
+    radist_fake.fail("create_room", status=503, project=radist_fake.project.id)
+    other.clock.advance(5)
+    status, shown = raw(radist_fake, door, "GET", "/_radist/dashboard.json?project=tenant-b", key=None)
+    assert status == 200 and shown["project"] == "tenant-b"
+    assert [c["callId"] for c in shown["calls"]][-1] == theirs.id and mine.id not in [c["callId"] for c in shown["calls"]]
+    assert shown["totals"] == {"calls": 2, "rooms": 0, "spaces": 1} and [p["id"] for p in shown["projects"]] == ["tenant-b"]
+    assert [r["project"] for r in shown["journal"]] == ["tenant-b"] and shown["faults"] == []
+    assert shown["now"] == "2026-01-01T00:00:05.000Z" and shown["projectIds"] == ["test-project", "tenant-b"]
+    assert raw(radist_fake, door, "GET", "/_radist/dashboard.json?project=nobody", key=None)[0] == 404
+
+
+def test_the_page_filters_by_project(radist_fake: RadistFake, browser: Any) -> None:
+    other = radist_fake.add_project("tenant-b")
+    raw(radist_fake, "http", "POST", calls_path(radist_fake), json={})
+    raw(radist_fake, "http", "POST", calls_path(radist_fake, other.id), key=other.secret_key, json={})
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(radist_fake.url + "/_radist/")
+        page.wait_for_function("document.querySelector('#journal-total').innerText.startsWith('(2 newest')")
+        page.wait_for_function("[...document.querySelectorAll('#journal-filter select[name=project] option')].length === 3")
+        page.select_option("#journal-filter select[name=project]", "tenant-b")
+        page.wait_for_function("document.querySelector('#journal-total').innerText.startsWith('(1 newest')")
+        assert "tenant-b" in page.inner_text("#projects") and "test-project" not in page.inner_text("#projects")
+    finally:
+        context.close()

@@ -132,3 +132,36 @@ def test_a_tenant_reset_takes_no_state_or_seed(radist_fake: RadistFake) -> None:
     status, answer = raw(radist_fake, "transport", "POST", "/_radist/reset", key=None, json={"project": "tenant-b", "seed": 1})
     assert status == 400 and "tenant alone" in answer["error"]
     assert raw(radist_fake, "transport", "POST", "/_radist/reset", key=None, json={"project": "nobody"})[0] == 404
+
+
+@pytest.mark.parametrize("over", ["python", "control plane"])
+def test_a_tenant_s_clock_expires_its_tokens_alone(radist_fake: RadistFake, over: str) -> None:
+    other = radist_fake.add_project("tenant-b")
+    radist_fake.token_ttl = 60
+    mine, theirs = radist_fake.make_call("public"), radist_fake.make_call("public", project=other)
+    if over == "python":
+        other.clock.advance(61)
+    else:
+        status, answer = raw(radist_fake, "http", "POST", "/_radist/clock", key=None, json={"project": "tenant-b", "advance": 61})
+        assert (status, answer["now"], answer["project"]) == (200, "2026-01-01T00:01:01.000Z", "tenant-b")
+    assert [t.state for t in theirs.tokens] == ["expired", "expired"]
+    assert [t.state for t in mine.tokens] == ["pending", "pending"]
+    assert raw(radist_fake, "http", "GET", "/_radist/clock", key=None)[1]["now"] == "2026-01-01T00:00:00.000Z"
+    assert raw(radist_fake, "http", "GET", "/_radist/clock?project=tenant-b", key=None)[1]["now"] == "2026-01-01T00:01:01.000Z"
+    later = radist_fake.make_call(project=other)
+    assert later.created == theirs.created + 61  # stamped by its own clock
+    radist_fake.clock.advance(10)  # the fake's clock moves every project's
+    assert other.clock.time() == radist_fake.clock.time() + 61
+    assert raw(radist_fake, "http", "GET", "/_radist/clock?project=nobody", key=None)[0] == 404
+
+
+def test_a_tenant_s_grace_runs_on_its_clock(radist_fake: RadistFake) -> None:
+    other = radist_fake.add_project("tenant-b")
+    radist_fake.reconnect_grace = 30
+    mine, theirs = radist_fake.make_call("public"), radist_fake.make_call("public", project=other)
+    for call in (mine, theirs):
+        radist_fake.join(call.tokens[0]).leave()
+    other.clock.advance(31)
+    assert not theirs.live and mine.live
+    radist_fake.clock.advance(31)
+    assert not mine.live

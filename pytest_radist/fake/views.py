@@ -104,13 +104,16 @@ class State(Group):
         server changes the state (``with fake.lock: ...``)."""
         return self._world.lock
 
-    def newest(self, kind: Literal["calls", "rooms", "spaces"], count: int) -> list[Any]:
-        """The newest ``count`` calls, rooms or spaces of every project,
-        newest first (what the dashboard shows), whatever the state holds."""
+    def newest(self, kind: Literal["calls", "rooms", "spaces"], count: int, *,
+               project: Union[Project, str, None] = None) -> list[Any]:
+        """The newest ``count`` calls, rooms or spaces of every project (or
+        of ``project``), newest first (what the dashboard shows)."""
         views: dict[str, dict[str, Any]] = {"calls": self._world.calls, "rooms": self._world.rooms, "spaces": self._world.spaces}
         found = views[kind]
+        wanted = None if project is None else self._fake._project(project)
         with self._world.lock:
-            return list(islice(reversed(found.values()), count))
+            newest = reversed(found.values())
+            return list(islice(newest if wanted is None else (x for x in newest if x.project is wanted), count))
 
     # -- state, read-only views ---------------------------------------------
 

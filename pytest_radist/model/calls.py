@@ -24,7 +24,7 @@ class CallRules(WorldState):
             if limit is not None and project.live_calls >= limit:
                 raise E.ApiError(429, E.CONNECTION_LIMIT, why=E.WHY_CONNECTION_LIMIT.format(
                     project=project.id, live=project.live_calls, limit=limit))
-            now = self.clock.time()
+            now = project.clock.time()
             call = Call(self, self.ids.uuid(), project, access_control, now)  # type: ignore[arg-type]
             self.calls[call.id] = call
             project.call_list.append(call)

@@ -104,6 +104,47 @@ class Clock:
         return f"<Clock {mode} {iso(self.time())}>"
 
 
+class ProjectClock(Clock):
+    """A project's own clock (``project.clock``): the fake's clock, shifted
+    by what :meth:`advance` and :meth:`set` moved this one. A project whose
+    clock was never moved follows the fake's exactly."""
+
+    def __init__(self, base: Clock) -> None:
+        self._lock = threading.Lock()
+        self._base = base
+        self._shift = 0.0
+        self.realtime = base.realtime
+        self._listeners: list[weakref.WeakMethod[Callable[[], None]]] = []
+
+    @property
+    def moved(self) -> bool:
+        """Whether it has a time of its own (it was advanced or set)."""
+        return self._shift != 0.0
+
+    def time(self) -> float:
+        return self._base.time() + self._shift
+
+    def advance(self, seconds: float | timedelta) -> datetime:
+        delta = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
+        if not delta >= 0:  # negative or NaN
+            raise InvalidValue(f"clock.advance() takes a non-negative duration, got {seconds!r}; use clock.set() to go back")
+        _within_range(self.time() + delta)
+        with self._lock:
+            self._shift += delta
+        self._changed()
+        return self.now()
+
+    def set(self, moment: datetime) -> datetime:
+        target = _to_epoch(moment)
+        with self._lock:
+            self._shift = target - self._base.time()
+        self._changed()
+        return self.now()
+
+    def __repr__(self) -> str:
+        return f"<ProjectClock {iso(self.time())} ({self._shift:+g} s from the fake's)>"
+
+
 @lru_cache(maxsize=8192)
 def iso(epoch: float) -> str:
     """ISO 8601 UTC with millisecond precision and a ``Z`` suffix. (Cached:

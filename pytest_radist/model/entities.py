@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Literal, Optional, Protocol
 
 from .. import errors as E
-from .clock import Clock
+from .clock import Clock, ProjectClock
 
 TokenState = Literal["pending", "consumed", "cleared", "expired"]
 MintedBy = Literal["create", "server", "public"]
@@ -28,6 +28,7 @@ class Rules(Protocol):
 
     @property
     def clock(self) -> Clock: ...
+    def time_of(self, project_id: str) -> float: ...
     def settle(self) -> None: ...
     def add_secret_key(self, project: Project, key: Optional[str] = None) -> str: ...
     def leave(self, peer: Peer, reason: Literal["left", "disconnected", "removed"] = "disconnected") -> None: ...
@@ -68,6 +69,10 @@ class Project:
         self.room_count = 0
         self.spaces_by_slug: dict[str, Space] = {}
         self.closed_participant_seconds = 0
+        #: The project's own clock: the fake's unless a test moves this one
+        #: (its tokens then expire, and its new calls are stamped, by it).
+        self.clock = ProjectClock(world.clock)
+        self.clock.on_change(world.settle)
 
     @property
     def connection_limit(self) -> Optional[int]:
@@ -136,7 +141,7 @@ class Token:
     @property
     def state(self) -> TokenState:
         """``pending``, ``consumed``, ``cleared`` or ``expired`` (read off the clock)."""
-        if self._state == "pending" and self.expires is not None and self._world.clock.time() >= self.expires:
+        if self._state == "pending" and self.expires is not None and self._world.time_of(self.project_id) >= self.expires:
             return "expired"
         return self._state
 
@@ -169,7 +174,7 @@ class Peer:
         self.token = token
         self.reconnect_token = reconnect_token
         self.connected = True
-        self.connected_since: float = world.clock.time()
+        self.connected_since: float = session.project.clock.time()
         self.joined = self.connected_since
         self.left: Optional[float] = None
         #: Joined a space with its host token.

@@ -45,7 +45,7 @@ class Participants(WorldState):
                 raise E.JoinRefused.because("cleared", M.JOIN_CLEARED.format(token=token_value, call=session.id))
             self._check_room_for(session)
             token._state = "consumed"
-            token.consumed = self.clock.time()
+            token.consumed = self.time_of(token.project_id)
             peer = self._connect(session, token)
             token.peer_id = peer.id
             return peer
@@ -91,7 +91,7 @@ class Participants(WorldState):
                 peer.gone = True
             if not peer.connected:
                 return
-            now = self.clock.time()
+            now = peer.session.project.clock.time()
             peer.connected = False
             peer.left = now
             session = peer.session
@@ -132,7 +132,7 @@ class Participants(WorldState):
                 return peer
             self._check_room_for(session)
             peer.connected = True
-            peer.connected_since = self.clock.time()
+            peer.connected_since = peer.session.project.clock.time()
             peer.left = None
             peer.reconnect_token = self.ids.reconnect_token()
             self._after_connect(session, peer)

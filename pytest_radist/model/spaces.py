@@ -39,7 +39,7 @@ class SpaceRules(WorldState):
                 n += 1
                 suffix = f"-{n}"
                 slug = base[:SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
-            now = self.clock.time()
+            now = project.clock.time()
             space = Space(self, self.ids.uuid(), project, slug, name, access_type, password, self.ids.host_token(), now)
             self.spaces[space.id] = space
             project.spaces_by_slug[slug] = space
@@ -81,7 +81,7 @@ class SpaceRules(WorldState):
             space.access_type = access_type
             if changes.get("password") is not None:
                 space.password = changes["password"]
-            space.updated = self.clock.time()
+            space.updated = project.clock.time()
             return space
 
     def delete_space(self, project: Project, space_id: str) -> None:

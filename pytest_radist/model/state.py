@@ -180,15 +180,28 @@ class WorldState:
 
     # -- time-driven changes ------------------------------------------------
 
+    def time_of(self, project_id: str) -> float:
+        """The time of ``project_id``'s clock (the fake's for a project that is gone)."""
+        project = self.projects.get(project_id)
+        return (project.clock if project is not None else self.clock).time()
+
     def settle(self) -> None:
-        """Apply what the clock made due: tombstones after the reconnect grace."""
+        """Apply what the clocks made due: tombstones after the reconnect
+        grace. Each due time is on its call's project's clock."""
         queue = self._tombstone_queue
-        if not queue or queue[0][0] > self.clock.time():
+        if not queue:
             return
+        if not any(project.clock.moved for project in self.projects.values()):
+            if queue[0][0] > self.clock.time():  # the fast way: every project on the fake's time
+                return
         with self.lock:
-            now = self.clock.time()
-            while queue and queue[0][0] <= now:
-                due, _, call = heapq.heappop(queue)
+            due_now = sorted(entry for entry in queue if entry[0] <= entry[2].project.clock.time())
+            if not due_now:
+                return
+            gone = {entry[1] for entry in due_now}
+            self._tombstone_queue = queue = [entry for entry in queue if entry[1] not in gone]
+            heapq.heapify(queue)
+            for due, _, call in due_now:
                 if call.tombstone_due == due:
                     self._tombstone(call, due)
 
@@ -204,7 +217,7 @@ class WorldState:
     def _mint(self, kind: Any, target: Call | Room, minted_by: Any, now: Optional[float] = None) -> Token:
         """A new token for ``target``, minted at ``now`` (the clock's time unless given)."""
         if now is None:
-            now = self.clock.time()
+            now = target.project.clock.time()
         ttl = self.token_ttl
         # after the clock's last second, an expiry never comes
         expires = None if ttl is None or not now + ttl <= MAX_EPOCH else now + ttl
@@ -214,7 +227,7 @@ class WorldState:
         return token
 
     def _new_room(self, project: Project, space: Optional[Space] = None) -> Room:
-        room = Room(self, self.ids.uuid(), project, self.clock.time(), self.room_participant_cap, space)
+        room = Room(self, self.ids.uuid(), project, project.clock.time(), self.room_participant_cap, space)
         self.rooms[room.id] = room
         return room
 
@@ -223,7 +236,7 @@ class WorldState:
     def participant_seconds(self, project: Project) -> int:
         """Closed room sessions plus the open ones so far, each rounded up."""
         with self.lock:
-            now = self.clock.time()
+            now = project.clock.time()
             total = project.closed_participant_seconds
             for room in self.rooms.values():
                 if room.project is project:
