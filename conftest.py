@@ -53,8 +53,13 @@ def _evaluate(example: Example) -> None:
 
 
 class _Blocks(PythonCodeBlockParser):
-    def evaluate(self, example: Example) -> None:
-        _evaluate(example)
+    """Python blocks, evaluated by :func:`_evaluate` (which runs the tests a
+    block defines). Sybil's code-block parser takes its evaluator when it is
+    made, not from a method of this class: it is given here."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codeblock_parser = self.codeblock_parser_class("python", _evaluate)
 
 
 pytest_collect_file = Sybil(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .doors.server import LoopbackServer
     from .fake import RadistFake
     from .live import LiveCredentials, RadistLive
+    from .process import RunningFake
     from .target import RadistTarget
 
 
@@ -247,6 +248,43 @@ def radist_env(radist_fake: RadistTarget, monkeypatch: pytest.MonkeyPatch) -> di
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+def _xdist_worker(config: pytest.Config) -> Optional[str]:
+    """This xdist worker's id (``gw0``...), or ``None`` when not one."""
+    workerinput = getattr(config, "workerinput", None)
+    return None if workerinput is None else str(workerinput["workerid"])
+
+
+@pytest.fixture(scope="session")
+def radist_fake_process(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[RunningFake]:
+    """``radist-fake`` as a subprocess, for e2e suites (browsers, other
+    languages): one process for the whole session, shared by every xdist
+    worker (the first starts it, the last stops it). Its ``.url``, default
+    project and ``.control(method, path, body)`` for the control plane."""
+    from .process import shared
+
+    base = tmp_path_factory.getbasetemp()
+    directory = (base.parent if _xdist_worker(pytestconfig) else base) / "radist-fake"
+    with shared(directory) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def radist_project(radist_fake_process: RunningFake, pytestconfig: pytest.Config) -> Iterator[dict[str, str]]:
+    """A project of this worker's own on :func:`radist_fake_process`
+    (``pytest-gw0``, ``pytest-gw1``, ... or ``pytest-main``): the environment
+    an app under test reads (``RADIST_API_BASE_URL``, ``RADIST_PROJECT_ID``,
+    ``RADIST_KEY``, ``RADIST_PUBLIC_KEY``). Scope faults, the journal, resets
+    and the clock to it with ``"project"``; it is removed at the end."""
+    name = f"pytest-{_xdist_worker(pytestconfig) or 'main'}"
+    status, project = radist_fake_process.control("POST", "projects", {"id": name})
+    if status == 409:  # left by an earlier run of this worker: start it afresh
+        radist_fake_process.control("POST", "reset", {"project": name})
+        project = next(p for p in radist_fake_process.control("GET", "state")[1]["projects"] if p["id"] == name)
+    yield {"RADIST_API_BASE_URL": radist_fake_process.url, "RADIST_PROJECT_ID": name,
+           "RADIST_KEY": project["secretKeys"][0], "RADIST_PUBLIC_KEY": project["publicKey"]}
+    radist_fake_process.control("DELETE", f"projects/{name}")
 
 
 @pytest.hookimpl(wrapper=True)

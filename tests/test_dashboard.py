@@ -3,6 +3,8 @@ state they produce is checked through the Python API."""
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,9 @@ def test_the_page_is_self_contained_html(radist_fake: RadistFake) -> None:
         html = response.read().decode()
         assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "<script>" in html and "<style>" in html
-    assert "src=" not in html and "<link" not in html and "https://" not in html  # no CDN, nothing to fetch
+    links = re.findall(r"<link[^>]*>", html)
+    assert links == ['<link rel="icon" href="data:,">']  # an empty icon: the browser asks for no /favicon.ico
+    assert "src=" not in html and "https://" not in html  # no CDN, nothing to fetch
 
 
 def test_the_snapshot_is_bounded_and_reading_changes_nothing(radist_fake: RadistFake, door: str) -> None:

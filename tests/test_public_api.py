@@ -141,7 +141,8 @@ def surface() -> str:
             lines.append(f"{name} = {obj!r}")
     from pytest_radist import plugin
 
-    for fixture in ("radist_fake", "radist_fake_factory", "radist_server", "radist_client", "radist_faker", "radist_env"):
+    for fixture in ("radist_fake", "radist_fake_factory", "radist_server", "radist_client", "radist_faker", "radist_env", "radist_fake_process",
+                    "radist_project"):
         function = getattr(plugin, fixture)
         wrapped = getattr(function, "__wrapped__", None) or getattr(function, "_get_wrapped_function", lambda: function)()
         lines.append(f"fixture {fixture}{signature(wrapped)}")

@@ -51,3 +51,15 @@ def test_the_rest_reference_is_what_the_routes_say() -> None:
     assert (ROOT / "docs" / "rest.md").read_text() == generated, "regenerate: python scripts/rest_reference.py > docs/rest.md"
     assert "| `limit` | query | integer (>= 1) | `20` |" in generated  # the default a Node user had to guess
     assert "| 400 | Invalid limit query parameter. | fake |" in generated
+
+
+def test_a_test_function_a_docs_block_defines_is_run(pytester: pytest.Pytester) -> None:
+    """The docs' conftest runs the tests a block defines (it once only
+    defined them: Sybil took its own evaluator, not the conftest's)."""
+    from .helpers import UNRELATED_PLUGINS
+
+    pytester.makeconftest((ROOT / "conftest.py").read_text().replace('pytest_plugins = ["pytester"]', ""))
+    pytester.makefile(".md", page="# A page\n\n```python\ndef test_it_runs(radist_fake):\n    assert radist_fake.calls == {1: 1}\n```\n")
+    result = pytester.runpytest(*UNRELATED_PLUGINS, "page.md")
+    result.assert_outcomes(failed=1)
+    assert "AssertionError" in result.stdout.str()  # the block's test ran, with its fixture, and failed
