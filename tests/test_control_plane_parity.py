@@ -184,3 +184,13 @@ def test_tokens_and_secret_keys_over_http(radist_fake: RadistFake, door: str) ->
     assert status == 200 and project["secretKeys"][1] == "rad_sk_second"
     assert raw(radist_fake, door, "POST", calls_path(radist_fake), key="rad_sk_second")[0] == 200
     assert control(radist_fake, "POST", f"projects/{radist_fake.project.id}/secret-keys", door, secretKey="rad_sk_second")[0] == 409
+
+
+def test_scenario_answers_are_named_as_the_rest_api_and_python_name_them(radist_fake: RadistFake, door: str) -> None:
+    status, call = control(radist_fake, "POST", "scenarios/make_call", door)
+    assert status == 200 and call["callTokens"] == [t["value"] for t in call["tokens"]] == [t.value for t in radist_fake.calls[call["callId"]].tokens]
+    status, room = control(radist_fake, "POST", "scenarios/make_room", door)
+    assert room["roomTokens"] == [t["value"] for t in room["tokens"]]
+    for answer in (call, room, control(radist_fake, "GET", "tokens", door)[1]):
+        assert all(t["token"] == t["value"] for t in answer["tokens"])  # the former name, for a release
+        assert any('"token"' in note or "'token'" in note for note in answer["deprecated"])

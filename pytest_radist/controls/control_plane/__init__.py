@@ -80,7 +80,7 @@ def handle(fake: ControlTarget, request: ApiRequest) -> Answer:
     except ApiError as exc:  # a scenario ran into the state's own rules (say, the connection limit)
         return exc.status, {"error": exc.message}
     notes = route.renamed(body) if isinstance(body, dict) else []
-    return status, ({**answer, "deprecated": notes} if notes else answer)
+    return status, ({**answer, "deprecated": [*notes, *answer.get("deprecated", [])]} if notes else answer)
 
 
 __all__ = ["PREFIX", "ROUTES", "ControlError", "ControlRoute", "handle", "is_dashboard"]

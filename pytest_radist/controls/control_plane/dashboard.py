@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...model.clock import iso
 from .journal import entry_json
-from .participants import token_json
+from .participants import token_json, with_token_note
 from .schema import Answer, ControlRoute, Field
 from .state import find_project, project_json, settings_json
 
@@ -53,7 +53,7 @@ def snapshot(fake: ControlTarget, given: dict[str, Any]) -> Answer:
         1, JOURNAL_SHOWN, endpoint=given.get("endpoint"), status=given.get("status"), newest_first=True,
         project=None if tenant is None else tenant.id)
     projects = list(fake.state.projects.values()) if tenant is None else [tenant]
-    return 200, {
+    return 200, with_token_note({
         "now": iso((fake.clock if tenant is None else tenant.clock).time()), "seed": fake.seed,
         "settings": settings_json(fake), "totals": totals, "project": None if tenant is None else tenant.id,
         "projects": [{**project_json(p), "usage": fake.state.usage(p)} for p in projects],
@@ -61,7 +61,7 @@ def snapshot(fake: ControlTarget, given: dict[str, Any]) -> Answer:
         "calls": calls, "rooms": rooms, "spaces": spaces,
         "faults": [rule.describe() for rule in fake.faults if tenant is None or rule.project in (None, tenant.id)],
         "journal": [entry_json(r) for r in entries], "journalTotal": matching,
-    }
+    })
 
 
 ROUTES = (

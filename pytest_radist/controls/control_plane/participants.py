@@ -23,9 +23,18 @@ def peer_json(peer: Peer) -> dict[str, Any]:
             "connected": peer.connected, "gone": peer.gone}
 
 
+#: What an answer that holds token objects says of the field renamed in 0.3 (the Python name, ``Token.value``).
+TOKEN_NOTE = M.CONTROL_ANSWER_RENAMED.format(old="token", new="value", what="a token")
+
+
+def with_token_note(answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` with the deprecation note of a token's ``token`` field."""
+    return {**answer, "deprecated": [*answer.get("deprecated", []), TOKEN_NOTE]}
+
+
 def token_json(token: Token) -> dict[str, Any]:
     expires = token.expires
-    return {"token": token.value, "kind": token.kind, "targetId": token.target_id, "state": token.state,
+    return {"value": token.value, "token": token.value, "kind": token.kind, "targetId": token.target_id, "state": token.state,
             "mintedBy": token.minted_by, "expiresAt": None if expires is None else iso(expires), "peerId": token.peer_id}
 
 
@@ -90,7 +99,7 @@ def disrupt(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 
 def expire(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     try:
-        return 200, token_json(fake.scenarios.expire_token(given["token"]))
+        return 200, with_token_note(token_json(fake.scenarios.expire_token(given["token"])))
     except KeyError:
         raise ControlError(404, M.CONTROL_NO_TOKEN.format(token=given["token"])) from None
     except ValueError as exc:
@@ -100,7 +109,7 @@ def expire(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 def list_tokens(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     tokens = fake.state.minted_tokens(given.get("mintedBy"), call_id=given.get("callId"), room_id=given.get("roomId"),
                                 state=given.get("state"))
-    return 200, {"tokens": [token_json(t) for t in tokens]}
+    return 200, with_token_note({"tokens": [token_json(t) for t in tokens]})
 
 
 ROUTES = (

@@ -8,7 +8,7 @@ from ...errors import JoinRefused
 from ..network import MAX_FREEZE
 from ...model.clock import iso
 from ...model.entities import Call, Room
-from .participants import refused, token_json
+from .participants import refused, token_json, with_token_note
 from ...errors import ControlError
 from .schema import Answer, ControlRoute, Field
 from .state import find_project, project_json
@@ -21,11 +21,13 @@ def call_json(call: Call) -> dict[str, Any]:
     tombstoned = call.tombstoned
     return {"callId": call.id, "accessControl": call.access_control, "projectId": call.project.id,
             "createdAt": iso(call.created), "tombstonedAt": None if tombstoned is None else iso(tombstoned),
+            "callTokens": [t.value for t in call.tokens],  # as create_call answers them
             "tokens": [token_json(t) for t in call.tokens], "peers": [p.id for p in call.connected_peers]}
 
 
 def room_json(room: Room) -> dict[str, Any]:
-    return {"roomId": room.id, "projectId": room.project.id, "tokens": [token_json(t) for t in room.tokens],
+    return {"roomId": room.id, "projectId": room.project.id, "roomTokens": [t.value for t in room.tokens],
+            "tokens": [token_json(t) for t in room.tokens],
             "peers": [p.id for p in room.connected_peers]}
 
 
@@ -33,7 +35,7 @@ def _call_scenario(name: str, default_access: str) -> Any:
     def build(fake: ControlTarget, given: dict[str, Any]) -> Answer:
         project = find_project(fake, given.get("project"))
         try:
-            return 200, call_json(getattr(fake.scenarios, name)(given.get("accessControl", default_access), project=project))
+            return 200, with_token_note(call_json(getattr(fake.scenarios, name)(given.get("accessControl", default_access), project=project)))
         except JoinRefused as refusal:  # the settings forbid it (a token TTL of 0): a conflict, not a crash
             raise refused(refusal) from None
 
@@ -41,7 +43,7 @@ def _call_scenario(name: str, default_access: str) -> Any:
 
 
 def make_room(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    return 200, room_json(fake.scenarios.make_room(project=find_project(fake, given.get("project"))))
+    return 200, with_token_note(room_json(fake.scenarios.make_room(project=find_project(fake, given.get("project")))))
 
 
 def limit_reached(fake: ControlTarget, given: dict[str, Any]) -> Answer:
