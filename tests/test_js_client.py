@@ -45,3 +45,24 @@ def test_the_client_s_own_tests_pass_against_radist_fake() -> None:
     done = subprocess.run([str(NODE), "--test", "test/"], cwd=CLIENT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "# pass 3" in done.stdout and "# fail 0" in done.stdout
+
+
+NPM = shutil.which("npm")
+
+
+@pytest.mark.skipif(NODE is None or NPM is None, reason="node and npm are not installed (apt-get install nodejs npm)")
+def test_a_playwright_suite_of_four_workers_shares_one_radist_fake() -> None:
+    """@playwright/test on Debian's Chromium (no browser download): four
+    workers, each in a project of its own on one radist-fake, each page
+    joining its worker's call over the signaling socket (clients/js/e2e)."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("/usr/bin/chromium is missing: scripts/test.sh installs Debian's chromium")
+    env = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+           "RADIST_FAKE_COMMAND": str(Path(sys.executable).with_name("radist-fake"))}
+    if not (CLIENT / "node_modules" / "@playwright" / "test").exists():
+        installed = subprocess.run([str(NPM), "install", "--no-audit", "--no-fund"], cwd=CLIENT, env=env,
+                                   capture_output=True, text=True, timeout=300)
+        assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
+    done = subprocess.run([str(NPM), "run", "--silent", "e2e"], cwd=CLIENT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "8 passed" in done.stdout and "failed" not in done.stdout
