@@ -65,10 +65,12 @@ step bench .venv/bin/python bench/bench.py --quick
 step floor .venv/bin/python bench/floor.py --quick
 # the soak's smoke: sockets held past twice every server timeout, beside REST load and clients that stop reading
 step soak .venv/bin/python bench/soak.py --quick
+# one radist-fake shared by 4 and 16 tenants: total throughput against one project, and no leak between them
+step tenants .venv/bin/python bench/tenants.py --quick
 # the server held to h11: the corpus and 300 mutations (bench/differential.py runs 20,000)
 step differential .venv/bin/python bench/differential.py --quick
 echo "$(tail -n 1 "$logs/differential.log")"
-for run in bench floor soak; do
+for run in bench floor soak tenants; do
     echo "$run smoke: $(grep -c 'meets target' "$logs/$run.log" || true) rows meet their target," \
          "$(grep -c 'MISSES target' "$logs/$run.log" || true) miss it (a shared, noisy machine: the full runs decide)," \
          "$(grep -c ' report$' "$logs/$run.log" || true) are reported only; see $logs/$run.log"
