@@ -33,7 +33,9 @@ _TIME = {"type": "string", "description": "ISO 8601 UTC with milliseconds, e.g. 
 _TOKEN = {"type": "string", "pattern": "^ct_"}
 _ACCESS_CONTROL = {"type": "string", "enum": ["private", "public"]}
 _ACCESS_TYPE = {"type": "string", "enum": ["public", "password", "knock"]}
-_NAME = {"type": "string", "pattern": "\\S"}
+# a character that is not blank as Python's str.strip() reads blank (the fake's
+# check): ECMA 262's \s, which JSON Schema means, lacks \x1c-\x1f and \x85
+_NAME = {"type": "string", "pattern": "[^\\s\\x1c-\\x1f\\x85]"}
 _PASSWORD_SPACE = {"required": ["accessType"], "properties": {"accessType": {"const": "password"}}}
 _NEEDS_PASSWORD = {"required": ["password"], "properties": {"password": {"minLength": 1}}}
 _SLUG = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64}

@@ -24,6 +24,11 @@ from typing import Any, Iterable, Literal, Mapping, Optional
 
 from .errors import InvalidValue
 
+#: A base URL: http(s)://, then a host of printable ASCII. Written with an
+#: explicit class, not ``\s``: JSON Schema's (ECMA 262) and Python's ``\s``
+#: differ (Python's takes \x1c-\x1f), and the control plane's schema states it.
+URL_PATTERN = r"^https?://[!-.0-~]+"
+
 Kind = Literal["whole", "seconds", "bool", "text", "secret key", "public key", "origins", "hosts", "url", "token"]
 
 #: Words that mean "no value" (``None``) where a setting allows it.
@@ -137,7 +142,7 @@ class Setting:
         prefix = {"secret key": "rad_sk_", "public key": "rad_pk_"}.get(self.kind)
         if prefix is not None and (not value.startswith(prefix) or value == prefix):
             raise self.refuse(value, given_as)
-        if self.kind == "url" and not re.match(r"^https?://[^/\s]+", value):
+        if self.kind == "url" and not re.match(URL_PATTERN, value):
             raise self.refuse(value, given_as)
         if self.kind == "token" and len(value) < 8:
             raise self.refuse(value, given_as)

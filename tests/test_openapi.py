@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 from openapi_spec_validator import validate
 
 from pytest_radist import RadistFake
@@ -74,3 +75,22 @@ def test_the_fakes_answers_match_the_described_schemas(radist_fake: RadistFake) 
         jsonschema.validate(body, RESPONSES[endpoint])
     error = raw(radist_fake, "transport", "POST", f"{project}/calls", key="rad_sk_wrong")[1]
     jsonschema.validate(error, build()["components"]["schemas"]["Error"])
+
+
+def test_a_name_the_schema_calls_valid_is_one_the_fake_accepts() -> None:
+    """The space name's pattern, read as ECMA 262 (as a JSON Schema client
+    reads it), admits no name the fake refuses as blank (str.strip()); it
+    once admitted "\\x1e", which Schemathesis found."""
+    import shutil
+    import subprocess
+
+    from pytest_radist.openapi import _NAME
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (apt-get install nodejs)")
+    samples = ["a", " b ", "\x1e", "\x1c\x1f", " ", "\u00a0", "\x85", "\u3000", "\ufeff", "\t\n"]
+    script = f"const p = new RegExp({json.dumps(_NAME['pattern'])}, 'u'); console.log(JSON.stringify({json.dumps(samples)}.map((s) => p.test(s))))"
+    ecma = json.loads(subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30, check=True).stdout)
+    assert ecma[:2] == [True, True]
+    assert all(bool(s.strip()) for s, admitted in zip(samples, ecma) if admitted)

@@ -136,3 +136,26 @@ def test_socket_paths_come_from_the_route_table(radist_fake: RadistFake) -> None
     call, room = radist_fake.make_call(), radist_fake.make_room()
     assert radist_fake.signaling_url(call.tokens[0]).split("?")[0].endswith(SOCKET_ROUTES[0].template)
     assert radist_fake.signaling_url(room.tokens[0]).split("?")[0].endswith(SOCKET_ROUTES[1].template)
+
+
+def test_the_url_pattern_means_the_same_in_python_and_in_json_schema() -> None:
+    """The control plane checks publicBaseUrl with URL_PATTERN and its
+    OpenAPI schema states the same pattern, which a client (Schemathesis, a
+    JS validator) reads as ECMA 262: both must agree (they once differed on
+    \\s, which in Python takes \\x1c-\\x1f)."""
+    import json
+    import re
+    import shutil
+    import subprocess
+
+    from pytest_radist.settings import URL_PATTERN
+
+    samples = ["https://example.test", "http://127.0.0.1:8000/x", "https://\x1d", "https://\u00f6", "https:// a",
+               "https://\u00a0", "ftp://x", "https://", "http://a\u2028"]
+    python = [bool(re.match(URL_PATTERN, s)) for s in samples]
+    assert python == [True, True, False, False, False, False, False, False, True]
+    node = shutil.which("node")
+    if node is not None:  # ECMA 262's reading, with the unicode flag a JSON Schema validator may set
+        script = f"const p = new RegExp({json.dumps(URL_PATTERN)}, 'u'); console.log(JSON.stringify({json.dumps(samples)}.map((s) => p.test(s))))"
+        ecma = json.loads(subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30, check=True).stdout)
+        assert ecma == python

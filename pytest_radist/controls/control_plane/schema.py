@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from ... import messages as M
 from ...errors import ControlError
-from ...settings import Setting
+from ...settings import URL_PATTERN, Setting
 
 if TYPE_CHECKING:
     from .target import ControlTarget
@@ -55,7 +55,7 @@ class Field:
     def of(cls, setting: Setting) -> Field:
         """The field of a setting (:mod:`pytest_radist.settings`), in camelCase."""
         json_type = {"whole": "integer", "seconds": "number", "bool": "boolean"}.get(setting.kind, "string")
-        pattern = {"url": r"^https?://[^/\s]+", "secret key": "^rad_sk_.", "public key": "^rad_pk_.", "token": "^.{8}"}.get(setting.kind)
+        pattern = {"url": URL_PATTERN, "secret key": "^rad_sk_.", "public key": "^rad_pk_.", "token": "^.{8}"}.get(setting.kind)
         return cls(setting.camel, json_type, setting.help, nullable=setting.none is not None,
                    minimum=setting.minimum, maximum=setting.maximum, pattern=pattern)
 
