@@ -1,7 +1,7 @@
 """pytest-radist tenants: one radist-fake process shared by many projects.
 
-    python bench/tenants.py           # full run: 1, 4 and 16 tenants, 8 s each
-    python bench/tenants.py --quick   # smoke (CI): 2 s each
+    python bench/tenants.py           # full run: 1, 4 and 16 tenants, 5 rounds of 4 s each
+    python bench/tenants.py --quick   # smoke (CI): 3 rounds of 1 s each
 
 The same total load (client threads over keep-alive connections, each doing
 create_call and list_calls in its own project) is driven against one
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import statistics
 import subprocess
 import sys
 import threading
@@ -50,11 +51,11 @@ class Client:
         return answer.status, json.loads(answer.read())
 
 
-def run(host: str, port: int, tenants: int, seconds: float) -> tuple[float, list[str]]:
+def run(host: str, port: int, tenants: int, seconds: float, round_: int = 0) -> tuple[float, list[str]]:
     """Requests per second of ``CLIENTS`` threads spread over ``tenants``
     projects, and what one tenant saw of another's (should be nothing)."""
     admin = Client(host, port)
-    names = [f"t{tenants}-{n}" for n in range(tenants)]
+    names = [f"t{tenants}-r{round_}-{n}" for n in range(tenants)]
     keys = {}
     for name in names:
         keys[name] = admin.call("POST", "/_radist/projects", {"id": name})[1]["secretKeys"][0]
@@ -97,19 +98,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s per row (CI)")
     args = parser.parse_args()
-    seconds = 2.0 if args.quick else 8.0
+    seconds, rounds = (1.0, 3) if args.quick else (4.0, 5)
     process = subprocess.Popen([sys.executable, "-m", "pytest_radist.cli", "--port", "0", "--journal-limit", "20000"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert process.stdout is not None
         settings = read_banner(process.stdout)
         host, port = settings["RADIST_API_BASE_URL"].removeprefix("http://").split(":")
-        single, leaks = run(host, int(port), 1, seconds)
-        print(f"{'tenants':>8} {'requests/s':>11} {'vs one':>7}  verdict")
+        rates: dict[int, list[float]] = {1: [], 4: [], 16: []}
+        leaks: list[str] = []
+        for round_ in range(rounds):  # side by side: the order turns each round, the medians are compared
+            order = list(rates)[round_ % 3:] + list(rates)[:round_ % 3]
+            for tenants in order:
+                rate, found = run(host, int(port), tenants, seconds, round_)
+                rates[tenants].append(rate)
+                leaks += found
+        single = statistics.median(rates[1])
+        print(f"{'tenants':>8} {'requests/s':>11} {'vs one':>7}  verdict  (medians of {rounds} rounds)")
         print(f"{1:>8} {single:>11.0f} {1.0:>6.2f}x  report")
         for tenants in (4, 16):
-            rate, found = run(host, int(port), tenants, seconds)
-            leaks += found
+            rate = statistics.median(rates[tenants])
             ratio = rate / single
             print(f"{tenants:>8} {rate:>11.0f} {ratio:>6.2f}x  {'meets target' if ratio >= TARGET else 'MISSES target'} (>= {TARGET}x)")
         print(f"isolation: {len(leaks)} leaks between tenants  {'meets target' if not leaks else 'MISSES target'} (none)")
