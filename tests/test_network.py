@@ -221,3 +221,13 @@ def test_signal_rules_refuse_what_a_frame_cannot_have(radist_fake: RadistFake, r
     status, answer = raw(radist_fake, "transport", "POST", "/_radist/faults", key=None,
                          json={"endpoint": "signal", "latency": 0.1, "jitter": 0.1, "seed": 1})
     assert status == 200 and answer["rule"]["jitter"] == 0.1
+
+
+def test_a_disturbed_frame_is_journaled_with_its_secrets_redacted(radist_fake: RadistFake) -> None:
+    with two_on_a_call(radist_fake) as (_, first, second, first_id, second_id):
+        radist_fake.fail("signal", drop=True)
+        first.send(json.dumps({"type": "signal", "to": second_id, "data": {"password": "hunter2", "n": 1}}))
+        first.send(json.dumps({"type": "ping"}))
+        assert frame(first) == {"type": "pong"}
+    (entry,) = radist_fake.journal.find("signal")
+    assert entry.json == {"password": "***", "n": 1}

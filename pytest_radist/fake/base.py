@@ -50,6 +50,13 @@ class FakeBase(RadistTarget):
         except KeyError:
             raise E.NotFound(M.NO_SUCH_PROJECT.format(project=project, known=sorted(self._world.projects))) from None
 
+    def _forget_tenant(self, project: Project, *, remove: bool = False) -> None:
+        """A tenant's reset (or, with ``remove``, its end): its state, its
+        journal entries and its fault rules go; the other projects stay."""
+        self._world.forget_project(project, remove=remove)
+        self.journal.forget(project.id)
+        self.faults.clear(project=project.id)
+
     def _space(self, space: Union[Space, str]) -> Space:
         if isinstance(space, Space):
             return space

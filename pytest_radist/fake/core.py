@@ -202,10 +202,7 @@ class RadistFake(FakeSettings):
         if project is not None:
             if state or seed is not None:
                 raise E.InvalidValue(M.RESET_PROJECT_ALONE)
-            tenant = self._project(project)
-            self._world.forget_project(tenant)
-            self.journal.forget(tenant.id)
-            self.faults.clear(project=tenant.id)
+            self._forget_tenant(self._project(project))
             return
         if seed is not None and not state:
             raise E.InvalidValue(M.RESET_SEED_NEEDS_STATE)

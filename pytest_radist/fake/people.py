@@ -58,7 +58,9 @@ class People(Group):
         params = {f"{kind}Id": sender.session.id, "peerId": sender.id, **({"to": to} if isinstance(to, str) else {})}
         self._fake.journal.record(RecordedRequest(
             endpoint="signal", method="FRAME", path=routes.SOCKET_PATHS[kind], params=params, raw_query="",
-            json=copy_json(frame.get("data")) if isinstance(frame, dict) else None, status=0 if rule.drop else 200,
+            # redacted as every journaled body is (a password at any depth reads ***)
+            json=self._fake.redactor.json(copy_json(frame.get("data"))) if isinstance(frame, dict) else None,
+            status=0 if rule.drop else 200,
             response=None, key_type=None, key=None, door="socket", at=self._fake.clock.time(), fault=rule.describe(),
             project=sender.session.project.id,
         ))

@@ -83,9 +83,7 @@ class State(Group):
         found = self._fake._project(project)
         if found is self._fake.project:
             raise E.Conflict(M.DEFAULT_PROJECT_STAYS.format(project=found.id))
-        self._world.forget_project(found, remove=True)
-        self._fake.journal.forget(found.id)
-        self._fake.faults.clear(project=found.id)
+        self._fake._forget_tenant(found, remove=True)
         return found
 
     @property
