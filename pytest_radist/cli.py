@@ -15,14 +15,19 @@ import signal
 import socket
 import sys
 import threading
-from typing import IO, Mapping, Optional, Sequence
+from typing import IO, TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from .command_line import OneLineParser, add_settings, read_settings
 from .doors.collector import Collector
 from .doors.limits import ServerLimits
 from .doors.server import LoopbackServer, listens_everywhere
 from .errors import InvalidValue
+from . import messages as M
 from .settings import SETTINGS
+
+if TYPE_CHECKING:
+    from .fake import RadistFake
+    from .state_file import Saver
 
 #: The line after which ``radist-fake`` serves.
 READY_LINE = "Serving the Radist fake; press Ctrl-C to stop."
@@ -87,12 +92,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from .fake import RadistFake
 
     host, port = values.pop("host"), values.pop("port")
+    state_path, save_every = values.pop("state"), values.pop("save_every")
     limits = {name: values.pop(name) for name in list(values) if name in ServerLimits.__dataclass_fields__}
     try:
         fake = RadistFake(**values)
+        saver = _load_state(fake, state_path, save_every, values)
         server = LoopbackServer(fake, host=host, port=port, limits=ServerLimits(**limits))
         server.start()
-    except InvalidValue as exc:  # a combination the flags allow and the fake does not
+    except InvalidValue as exc:  # a combination the flags allow and the fake does not; a state file refused
         print(f"radist-fake: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
@@ -112,20 +119,50 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"RADIST_KEY={fake.project.secret_key}")
     print(f"RADIST_PUBLIC_KEY={fake.project.public_key}")
     print(f"RADIST_FAKE_SEED={fake.seed}")
+    if saver is not None:
+        print(f"RADIST_FAKE_STATE={saver.path}")
     collector = Collector(lambda: server.received)  # short pauses, however many calls the state holds
     collector.start()
     print(READY_LINE, flush=True)
     reported = 0
-    while not stop.wait(0.5):
+    while not stop.wait(0.5 if saver is None else min(0.5, saver.seconds_to_next())):
         collector.tick()
         problems = fake.problems
         for problem in problems[reported:]:  # a 5xx of the fake's own, an unroutable request in strict mode: one line each
             print(f"radist-fake: problem: {problem}", file=sys.stderr, flush=True)
         reported = len(problems)
+        if saver is not None and saver.due():
+            _save(saver)
     collector.stop()
     server.stop()
+    if saver is not None:  # on SIGTERM and SIGINT: nothing changes any more, and all of it is kept
+        _save(saver)
     print("radist-fake stopped.", flush=True)
     return 0
+
+
+def _load_state(fake: RadistFake, path: Optional[str], save_every: Optional[float], settings: Mapping[str, Any]) -> Optional[Saver]:
+    """With ``--state``: the fake restored from its file, if there is one
+    (the settings stay the command line's), and what saves it there."""
+    if path is None:
+        return None
+    from . import state_file
+
+    state_file.check_writable(path)
+    if state_file.load(fake, path):
+        for name in ("token_ttl", "reconnect_grace", "room_participant_cap", "public_base_url"):
+            setattr(fake, name, settings[name])  # the flags (their defaults too) are the settings; the file is the state
+        print(f"radist-fake: restored the state from {path}: {len(fake.projects)} project(s), {len(fake.calls)} call(s), "
+              f"{len(fake.rooms)} room(s), {len(fake.spaces)} space(s)", file=sys.stderr, flush=True)
+    return state_file.Saver(fake, path, save_every)
+
+
+def _save(saver: Saver) -> None:
+    try:
+        saver.save()
+    except OSError as exc:  # the last save stays; say so and go on serving
+        print(f"radist-fake: problem: {M.STATE_FILE_UNWRITABLE.format(path=saver.path, reason=exc.strerror or exc)}",
+              file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -101,6 +101,11 @@ class InvalidValue(RadistFakeError, ValueError):
     argument); the message names it and what it takes. A ``ValueError`` too."""
 
 
+class SnapshotError(InvalidValue):
+    """A snapshot (or a state file) that cannot be restored: damaged, or
+    of a newer format; the message says where and what. Nothing was changed."""
+
+
 class WrongKind(RadistFakeError, TypeError):
     """Misuse: an object of another kind than the call needs (a room where a
     call is needed). A ``TypeError`` too."""

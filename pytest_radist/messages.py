@@ -279,6 +279,26 @@ RESTART_SECONDS = "a restart refuses for seconds between 0 and {limit}, got {sec
 SEQUENCE_NEEDS_ANSWERS = "sequence() needs at least one answer: a status (429), a dict of add()'s arguments, or None (the real answer)"
 SEQUENCE_BAD_ANSWER = "answer {place} of the sequence, {answer!r}, is not one fault.add() takes: {reason}"
 
+# -- snapshots and state files (model/snapshot.py, state_file.py), in JSON terms -------------
+SNAPSHOT_NOT_OBJECT = "a snapshot is a JSON object (as fake.snapshot() and GET /_radist/snapshot give it), got {got}"
+SNAPSHOT_NO_FORMAT = 'a snapshot starts with its "format", a whole number >= 1, got {got!r}: is this a snapshot?'
+SNAPSHOT_TOO_NEW = ("this snapshot is format {found}, written by a newer pytest-radist; this one reads formats 1 to "
+                    "{newest}: upgrade pytest-radist to read it")
+SNAPSHOT_MISSING = "the snapshot is damaged: {where} is missing"
+SNAPSHOT_BAD_TABLE = '{where} of the snapshot is damaged: a table is {{"columns": [...], "defaults": {{...}}, "rows": [...]}}'
+SNAPSHOT_COLUMNS = "{where} of the snapshot has the columns {got}; format 1 has {wanted}"
+SNAPSHOT_BAD_ROW = "the snapshot is damaged: {where} is not a list of at most {columns} values"
+SNAPSHOT_BAD_VALUE = "the snapshot is damaged: {where} must be {wanted}, got {got}"
+SNAPSHOT_DUPLICATE = 'the snapshot is damaged: {where} repeats the {column} "{value}"'
+SNAPSHOT_TOKEN_TARGET = 'the snapshot is damaged: {where} names neither a call nor a room, or both (one of "call" and "room")'
+SNAPSHOT_PEER_SESSION = 'the snapshot is damaged: {where} is in neither a call nor a room, or in both (one of "call" and "room")'
+SNAPSHOT_PROJECT = "the snapshot is damaged: {where}: {reason}"
+SNAPSHOT_GRACE = "grace is the seconds a restored peer has to reconnect, a number >= 0, got {grace!r}"
+STATE_FILE_UNREADABLE = "cannot read the state file {path}: {reason}"
+STATE_FILE_NOT_JSON = "the state file {path} is not JSON (line {line}, column {column}: {reason}); it was left as it is"
+STATE_FILE_REFUSED = "the state file {path} was not loaded, and was left as it is: {reason}"
+STATE_FILE_UNWRITABLE = "cannot save the state to {path}: {reason}"
+
 # -- the control plane (/_radist/), in HTTP terms: fields and values ------------------------
 CONTROL_NOT_FOUND = "Not found. The control plane has: {listing}."
 CONTROL_METHOD = "Method not allowed: {path} takes {allowed}."
@@ -300,3 +320,4 @@ CONTROL_CLOCK_NO_ZONE = '"set" needs a time zone: end it with "Z" (UTC) or an of
 CONTROL_CLOCK_RANGE = '"set" must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.'
 CONTROL_BAD_FAULT = "Invalid fault: {reason}."
 CONTROL_REFUSED = "{reason}."
+CONTROL_SNAPSHOT = '"snapshot" was not restored, and nothing changed: {reason}.'

@@ -29,7 +29,7 @@ from .errors import InvalidValue
 #: differ (Python's takes \x1c-\x1f), and the control plane's schema states it.
 URL_PATTERN = r"^https?://[!-.0-~]+"
 
-Kind = Literal["whole", "seconds", "bool", "text", "secret key", "public key", "origins", "hosts", "url", "token"]
+Kind = Literal["whole", "seconds", "bool", "text", "secret key", "public key", "origins", "hosts", "url", "token", "path"]
 
 #: Words that mean "no value" (``None``) where a setting allows it.
 NONE_WORDS = ("none", "never", "unlimited", "any")
@@ -102,7 +102,7 @@ class Setting:
             "whole": "a whole number", "seconds": "a number of seconds", "bool": "true or false", "text": "a text",
             "secret key": "a secret key (rad_sk_...)", "public key": "a public key (rad_pk_...)",
             "origins": "origins such as http://localhost:3000", "hosts": "host names such as app.local",
-            "url": "an http:// or https:// URL", "token": "a text of at least 8 characters",
+            "url": "an http:// or https:// URL", "token": "a text of at least 8 characters", "path": "a file's path",
         }[self.kind]
         bounds = []
         if self.minimum is not None:
@@ -216,6 +216,11 @@ SETTINGS: tuple[Setting, ...] = (
             owner="cli", marker=False),
     Setting("port", "whole", 8765, "port to bind; 0 picks a free one, printed in RADIST_API_BASE_URL",
             minimum=0, maximum=65535, owner="cli", marker=False),
+    Setting("state", "path", None, "file of the state: loaded at start when it exists, saved on exit and every "
+            "--save-every seconds (atomically: a kill leaves the last complete save)", none="in memory only",
+            owner="cli", marker=False),
+    Setting("save_every", "seconds", 5.0, "seconds between saves of --state", minimum=0.01, maximum=DAY,
+            none="only on exit", owner="cli", marker=False),
     # -- the loopback server: ServerLimits(...) -------------------------------------------------
     Setting("max_body_bytes", "whole", 1024 * 1024, "largest request body; more is 413", minimum=1, owner="server", marker=False),
     Setting("max_url_bytes", "whole", 8 * 1024, "longest path and query; more is 414", minimum=1, owner="server", marker=False),

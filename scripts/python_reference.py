@@ -22,7 +22,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Test controls", "", ("Faults", "FaultRule", "FaultSequence", "Journal", "RecordedRequest", "OmittedBody", "BrowserPolicy")),
     ("Doors", "", ("LoopbackServer", "ServerLimits", "InProcessTransport", "RadistAdapter", "RadistHttpxTransport",
                    "ApiRequest", "Outcome")),
-    ("Errors", "", ("RadistFakeError", "ApiError", "JoinRefused", "ControlError", "NotFound", "InvalidValue", "WrongKind",
+    ("Errors", "", ("RadistFakeError", "ApiError", "JoinRefused", "ControlError", "NotFound", "InvalidValue", "SnapshotError", "WrongKind",
                     "Conflict", "FakeOnly", "RadistFakeProblem", "MissingCredentials", "VerifyError", "Unreachable")),
     ("Endpoint names", "The names that `assert_called`, `journal.find`, fault rules and the journal use.",
      ("ENDPOINTS", "SOCKET_ENDPOINTS")),

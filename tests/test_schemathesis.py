@@ -6,7 +6,12 @@ requests accepted. Each operation runs RADIST_SCHEMATHESIS_EXAMPLES examples
 One check is left out: ``negative_data_rejection``. The fake takes what
 Radist's docs do not forbid (fields it does not know, empty strings where the
 docs set no minimum), so "a request that breaks the description is refused"
-is not a rule of the fake."""
+is not a rule of the fake.
+
+``positive_data_acceptance`` is left out for ``POST /_radist/restore`` alone:
+a snapshot's rows refer to each other by number and its ids are unique,
+which JSON Schema cannot state, so a schema-valid snapshot is mostly not a
+whole one (it is refused with 400 saying where: tests/test_snapshot.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +29,11 @@ from pytest_radist.doors.limits import ServerLimits
 from .test_openapi import SHIPPED
 
 LENIENT = [schemathesis.checks.negative_data_rejection]
+SNAPSHOT_IN_BODY = "POST /_radist/restore"
+
+
+def lenient(label: str) -> list[Any]:
+    return LENIENT + [schemathesis.checks.positive_data_acceptance] if label == SNAPSHOT_IN_BODY else LENIENT
 EXAMPLES = int(os.environ.get("RADIST_SCHEMATHESIS_EXAMPLES", "10"))
 FAKE = RadistFake(seed=11, strict=False, allowed_hosts=["testserver"])
 SERVED = ServedApp(ServerLimits(), "127.0.0.1")
@@ -63,7 +73,7 @@ def examples(operation: Any, count: int, run: Any) -> None:
 def test_in_process(operation: Any) -> None:
     def check(case: Any) -> None:
         FAKE.reset()  # a rule fuzzed in by POST /_radist/faults (or a restart) shapes its own answers only
-        case.call_and_validate(headers=prepare(case, FAKE), excluded_checks=LENIENT)
+        case.call_and_validate(headers=prepare(case, FAKE), excluded_checks=lenient(operation.label))
         assert FAKE.problems == []
 
     examples(operation, EXAMPLES, check)
@@ -78,7 +88,8 @@ LOOPBACK = schemathesis.openapi.from_path(str(SHIPPED)).exclude(path_regex=r"/si
 def test_over_loopback(operation: Any, radist_fake: RadistFake) -> None:
     def check(case: Any) -> None:
         radist_fake.reset()
-        case.call_and_validate(base_url=radist_fake.url, headers=prepare(case, radist_fake), excluded_checks=LENIENT)
+        case.call_and_validate(base_url=radist_fake.url, headers=prepare(case, radist_fake),
+                               excluded_checks=lenient(operation.label))
 
     examples(operation, max(3, EXAMPLES // 3), check)
 
@@ -92,7 +103,7 @@ class Workflows(SCHEMA.as_state_machine()):  # type: ignore[misc]
         return {"headers": prepare(case, FAKE)}
 
     def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
-        case.validate_response(response, excluded_checks=LENIENT)
+        case.validate_response(response, excluded_checks=lenient(case.operation.label))
 
 
 Workflows.TestCase.settings = settings(max_examples=max(3, EXAMPLES // 3), stateful_step_count=8, deadline=None,

@@ -37,6 +37,12 @@ def test_the_http_page_shows_the_snippet_ci_runs_as_it_is() -> None:
     assert "```js\n" + snippet.rstrip("\n") + "\n```" in page and 'wait "$fake"' in page
 
 
+def test_the_cookbook_shows_the_restored_world_conftest_ci_runs() -> None:
+    page = (ROOT / "docs" / "cookbook.md").read_text()
+    conftest = (ROOT / "examples" / "restored_world" / "conftest.py").read_text()
+    assert "```py\n" + conftest + "```" in page
+
+
 def test_no_page_holds_an_include_or_a_directive_a_reader_would_see_raw() -> None:
     for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         text = page.read_text()

@@ -15,6 +15,13 @@ export interface PostResetInput {
   project?: string;
 }
 
+export interface PostRestoreInput {
+  /** a snapshot, as GET /_radist/snapshot answers it (its format: docs/http.md) */
+  snapshot: Record<string, unknown>;
+  /** seconds of the clock a restored peer has to reconnect (default 60) */
+  grace?: number;
+}
+
 export interface PostProjectsInput {
   /** default: project-N */
   id?: string;
@@ -211,6 +218,10 @@ export declare class RadistControl extends ControlClientBase {
   getUsage(input?: GetUsageInput): Promise<any>;
   /** forget the journal and faults; with state, every call, room, space, token and peer */
   postReset(input?: PostResetInput): Promise<any>;
+  /** the whole state as a JSON value (POST /_radist/restore takes it back) */
+  getSnapshot(): Promise<any>;
+  /** return to a snapshot's state (its peers come back away, their sockets to reconnect) */
+  postRestore(input: PostRestoreInput): Promise<any>;
   /** add a project with its own keys */
   postProjects(input?: PostProjectsInput): Promise<any>;
   /** give a project another secret key */

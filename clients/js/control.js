@@ -28,6 +28,16 @@ export class RadistControl extends ControlClientBase {
     return this.request("POST", `/_radist/reset`, input, "body");
   }
 
+  /** the whole state as a JSON value (POST /_radist/restore takes it back) */
+  getSnapshot() {
+    return this.request("GET", `/_radist/snapshot`, undefined, "query");
+  }
+
+  /** return to a snapshot's state (its peers come back away, their sockets to reconnect) */
+  postRestore(input = {}) {
+    return this.request("POST", `/_radist/restore`, input, "body");
+  }
+
   /** add a project with its own keys */
   postProjects(input = {}) {
     return this.request("POST", `/_radist/projects`, input, "body");

@@ -33,6 +33,11 @@ class Presence:
     def watch(self, world: World) -> None:
         world.listeners.append(self._heard)
 
+    def unwatch(self, world: World) -> None:
+        """Hear ``world`` no more (the fake moved on to another)."""
+        if self._heard in world.listeners:
+            world.listeners.remove(self._heard)
+
     def subscribe(self, listener: Callable[[PresenceEvent], None]) -> None:
         self._listeners.append(listener)
 

@@ -4,7 +4,7 @@ group of its controls (``fake.state``, ``fake.scenarios``, ``fake.people``) is."
 
 from __future__ import annotations
 
-from typing import Optional, Protocol, Union
+from typing import Iterable, Optional, Protocol, Union
 
 from .. import errors as E
 from .. import messages as M
@@ -21,6 +21,7 @@ class Disrupts(Protocol):
 
     def disrupt(self, peer: Union[Peer, str], mode: str, *, seconds: Optional[float] = None,
                 code: Optional[int] = None) -> Peer: ...
+    def _cut_sockets(self, peer_ids: Iterable[str]) -> None: ...
 
 
 class FakeBase(RadistTarget):
@@ -39,6 +40,7 @@ class FakeBase(RadistTarget):
     _restarting_until: float = 0.0
     _world: World
     _presence: Presence
+    _public_base_url: Optional[str] = None
 
     def _project(self, project: Union[Project, str, None]) -> Project:
         if project is None:
@@ -56,6 +58,21 @@ class FakeBase(RadistTarget):
         self._world.forget_project(project, remove=remove)
         self.journal.forget(project.id)
         self.faults.clear(project=project.id)
+
+    def _replace_world(self, world: World, default_project: str) -> None:
+        """``world`` is the state from now on, on the fake's clock, with
+        ``default_project`` as :attr:`project`. The old world's events are
+        heard no more and its sockets are cut (their clients see the
+        connection drop, as in a restart, and may reconnect to the new one)."""
+        old = self._world
+        with old.lock:
+            connected = [peer.id for peer in old.peers.values() if peer.connected]
+            self._presence.unwatch(old)
+            world.adopt_clock(self.clock)
+            self._presence.watch(world)
+            self._world = world
+            self.project = world.projects[default_project]
+        self.people._cut_sockets(connected)  # outside the lock: the server's loop takes it to close them
 
     def _space(self, space: Union[Space, str]) -> Space:
         if isinstance(space, Space):

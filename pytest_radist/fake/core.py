@@ -68,6 +68,8 @@ class RadistFake(FakeSettings):
     newest = Shortcut("state", State.newest)
     minted_tokens = Shortcut("state", State.minted_tokens)
     usage = Shortcut("state", State.usage)
+    snapshot = Shortcut("state", State.snapshot)
+    restore = Shortcut("state", State.restore)
 
     make_call = Shortcut("scenarios", Scenarios.make_call)
     make_room = Shortcut("scenarios", Scenarios.make_room)
@@ -193,8 +195,9 @@ class RadistFake(FakeSettings):
         closed), journal entries, fault rules and usage, and keeps its keys
         and limits; the other projects are untouched. With ``state=True``
         also forget every call, room, space, token and peer, keeping the
-        projects with their ids, keys and limits (and the clock). Objects
-        read before the reset (``fake.project`` included) are then stale.
+        projects with their ids, keys and limits (and the clock); sockets
+        open on the state it forgets are cut. Objects read before the reset
+        (``fake.project`` included) are then stale.
 
         New ids come from the same generator going on, so no id or token
         from before the reset comes back; ``seed=`` restarts the generator
@@ -225,9 +228,7 @@ class RadistFake(FakeSettings):
                 )
                 for key in project.secret_keys[1:]:
                     world.add_secret_key(fresh, key)
-            self._presence.watch(world)
-            self._world = world
-            self.project = world.projects[self.project.id]
+            self._replace_world(world, self.project.id)
 
     # -- the request cycle shared by every front door -------------------------
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Union
 from urllib.parse import urlencode
 
 from .. import errors as E
@@ -45,6 +45,15 @@ class People(Group):
             raise E.WrongKind(M.DISRUPT_NO_SOCKET.format(peer=found.id))
         found.leave()  # a simulated peer: its network went away
         return found
+
+    def _cut_sockets(self, peer_ids: Iterable[str]) -> None:
+        """Cut the sockets of these peers of a world the fake has left (no
+        close frame; the model is not told: that world is gone)."""
+        for peer_id in peer_ids:
+            disruption = Disruption(peer_id, "drop")
+            for listener in list(self._sockets):
+                if listener(disruption):
+                    break
 
     def signal_fault(self, sender: Peer, frame: Any) -> Optional[FaultRule]:
         """For the server relaying ``sender``'s ``signal`` frame: the fault

@@ -9,6 +9,7 @@ from typing import Any, ContextManager, Literal, Mapping, Optional, Union
 
 from .. import errors as E
 from .. import messages as M
+from ..model import snapshot as snapshots
 from ..model.entities import Call, Peer, Project, Room, Space, Token
 from ..settings import check
 from .base import FakeBase, Group
@@ -156,6 +157,44 @@ class State(Group):
             and (room_id is None or (t.kind == "room" and t.target_id == room_id))
             and (state is None or t.state == state)
         ]
+
+    # -- snapshots: the whole state as a JSON value, and back ------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as a plain JSON value: every project with its
+        keys, limits, clock and meters; every call, room, space, token (with
+        its state and times) and peer; the clock, the id generator's
+        position and the settings. :meth:`restore` brings it back, here or
+        in another fake; ``json.dumps`` writes it (its format:
+        ``docs/http.md``). The journal and fault rules are not state: they
+        are not in it."""
+        world = self._world
+        return snapshots.snapshot(world, default_project=self._fake.project.id, seed=self._fake.seed, settings={
+            "tokenTtl": world.token_ttl, "reconnectGrace": world.reconnect_grace,
+            "roomParticipantCap": world.room_participant_cap, "publicBaseUrl": self._fake._public_base_url,
+        })
+
+    def restore(self, snapshot: Mapping[str, Any], *, grace: float = snapshots.RESTORE_GRACE) -> None:
+        """Return to the state of a :meth:`snapshot` (of this fake or
+        another; an older format too): its projects with their ids and
+        keys, its calls, rooms, spaces, tokens and peers, its clock's time,
+        its seed's position (the same ids come next) and its settings.
+
+        A peer connected in the snapshot comes back *away*: it holds its
+        seat (its call stays live and full, every answer is the snapshot's)
+        but has no socket, and has ``grace`` seconds of its project's clock
+        to reconnect with its reconnect token; then it is disconnected, as
+        a dropped socket is. Sockets open on the state being left are cut
+        (their clients see 1006 and may reconnect). Objects read before
+        (``fake.project`` included) are stale; the journal and fault rules
+        stay. Raises :class:`~pytest_radist.SnapshotError` (changing
+        nothing) for a damaged snapshot or a newer format."""
+        fake = self._fake
+        world, header = snapshots.restore(snapshot, grace=grace, settings={"publicBaseUrl": fake._public_base_url})
+        public_base_url = header["settings"].get("publicBaseUrl")
+        fake._replace_world(world, header["defaultProject"])
+        fake.seed = header["seed"]
+        fake._public_base_url = public_base_url.rstrip("/") if public_base_url else None
 
     def usage(self, project: Union[Project, str, None] = None) -> dict[str, int]:
         """Usage meters of ``project`` (default: the default project)."""

@@ -7,7 +7,7 @@ import time
 import weakref
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from ..errors import InvalidValue
 
@@ -99,6 +99,23 @@ class Clock:
         self._changed()
         return self.now()
 
+    def reading(self) -> dict[str, Any]:
+        """What puts a clock where this one is (:meth:`load`), as JSON: its
+        frozen time, or its offset from the wall clock."""
+        if self.realtime:
+            return {"realtime": True, "offset": self._offset}
+        return {"realtime": False, "time": self._frozen}
+
+    def load(self, reading: Mapping[str, Any]) -> None:
+        """Go where :meth:`reading` was (a snapshot's clock), frozen or on
+        wall time as it was; no listener is told (a restore settles itself)."""
+        with self._lock:
+            self.realtime = bool(reading["realtime"])
+            if self.realtime:
+                self._offset = float(reading["offset"])
+            else:
+                self._frozen = float(reading["time"])
+
     def __repr__(self) -> str:
         mode = "realtime" if self.realtime else "frozen"
         return f"<Clock {mode} {iso(self.time())}>"
@@ -120,6 +137,21 @@ class ProjectClock(Clock):
     def moved(self) -> bool:
         """Whether it has a time of its own (it was advanced or set)."""
         return self._shift != 0.0
+
+    @property
+    def shift(self) -> float:
+        """Seconds this clock is ahead of the fake's (behind, if negative)."""
+        return self._shift
+
+    @shift.setter
+    def shift(self, seconds: float) -> None:
+        with self._lock:
+            self._shift = float(seconds)
+
+    def rebase(self, base: Clock) -> None:
+        """Follow ``base`` from now on, keeping the shift (a restored project on the fake's clock)."""
+        self._base = base
+        self.realtime = base.realtime
 
     def time(self) -> float:
         return self._base.time() + self._shift

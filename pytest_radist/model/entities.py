@@ -164,7 +164,8 @@ class Token:
 class Peer:
     """A simulated participant connected (or once connected) to a call or room."""
 
-    __slots__ = ("_world", "id", "session", "token", "reconnect_token", "connected", "connected_since", "joined", "left", "is_host", "gone")
+    __slots__ = ("_world", "id", "session", "token", "reconnect_token", "connected", "connected_since", "joined", "left", "is_host",
+                 "gone", "away_until")
 
     def __init__(self, world: Rules, peer_id: str, session: Call | Room, token: Optional[Token], reconnect_token: str) -> None:
         self._world = world
@@ -181,6 +182,20 @@ class Peer:
         self.is_host = False
         #: Left for good (its socket sent ``leave``) or removed: it cannot reconnect.
         self.gone = False
+        #: Restored from a snapshot while connected: it holds its seat with no
+        #: socket until it reconnects or its project's clock reaches this
+        #: time, when it is disconnected (``None``: not away).
+        self.away_until: Optional[float] = None
+
+    @property
+    def project(self) -> Project:
+        return self.session.project
+
+    @property
+    def away(self) -> bool:
+        """Restored from a snapshot while connected, and not back yet: it
+        counts as connected (its seat is held) until :attr:`away_until`."""
+        return self.away_until is not None
 
     @property
     def call(self) -> Optional[Call]:
@@ -209,7 +224,7 @@ class Peer:
         return self._world.reconnect(self, self.reconnect_token if reconnect_token is None else reconnect_token)
 
     def __repr__(self) -> str:
-        state = "connected" if self.connected else "gone" if self.gone else "disconnected"
+        state = "away" if self.away else "connected" if self.connected else "gone" if self.gone else "disconnected"
         return f"<Peer {self.id} of {type(self.session).__name__.lower()} {self.session.id} {state}>"
 
 

@@ -3,7 +3,6 @@ entering a space; each change announced as a presence event."""
 
 from __future__ import annotations
 
-import heapq
 import math
 from typing import Any, Optional
 
@@ -87,27 +86,31 @@ class Participants(WorldState):
         socket's ``leave``) and ``removed`` (by the test) are for good."""
         with self.lock:
             self.settle()
-            if reason != "disconnected":
-                peer.gone = True
-            if not peer.connected:
-                return
-            now = peer.session.project.clock.time()
-            peer.connected = False
-            peer.left = now
-            session = peer.session
-            self._emit(PresenceEvent("left", session.id, peer.id, reason))
-            if isinstance(session, Room):
-                session.project.closed_participant_seconds += math.ceil(now - peer.connected_since)
-                space = session.space
-                if space is not None and space.active_room is session and not session.connected_peers:
-                    space.active_room = None
-            elif not session.connected_peers:
-                if self.reconnect_grace <= 0:
-                    self._tombstone(session, now)
-                else:
-                    session.tombstone_due = due = now + self.reconnect_grace
-                    self._queue_seq += 1
-                    heapq.heappush(self._tombstone_queue, (due, self._queue_seq, session))
+            self._disconnect(peer, reason, peer.session.project.clock.time())
+
+    def _disconnect(self, peer: Peer, reason: LeaveReason, now: float) -> None:
+        """``peer`` leaves at ``now`` (on its project's clock), for
+        ``reason``; the presence event follows, then the session's rules."""
+        if reason != "disconnected":
+            peer.gone = True
+        peer.away_until = None
+        if not peer.connected:
+            return
+        peer.connected = False
+        peer.left = now
+        session = peer.session
+        self._emit(PresenceEvent("left", session.id, peer.id, reason))
+        if isinstance(session, Room):
+            session.project.closed_participant_seconds += math.ceil(now - peer.connected_since)
+            space = session.space
+            if space is not None and space.active_room is session and not session.connected_peers:
+                space.active_room = None
+        elif not session.connected_peers:
+            if self.reconnect_grace <= 0:
+                self._tombstone(session, now)
+            else:
+                session.tombstone_due = due = now + self.reconnect_grace
+                self._schedule(due, session)
 
     def reconnect(self, peer: Peer, reconnect_token: str, *, replace: bool = False) -> Peer:
         """Bring ``peer`` back with its current reconnect token, which then
@@ -125,9 +128,10 @@ class Participants(WorldState):
                 raise E.JoinRefused.because("terminated", M.RECONNECT_ROOM_CLOSED.format(slug=space.slug))
             if reconnect_token != peer.reconnect_token:
                 raise E.JoinRefused.because("reconnect_token", M.RECONNECT_WRONG_TOKEN.format(peer=peer.id))
-            if peer.connected:
-                if not replace:
+            if peer.connected:  # its old socket still looks open, or it is away (restored, no socket yet)
+                if not replace and not peer.away:
                     raise E.JoinRefused.because("connected", M.RECONNECT_CONNECTED.format(peer=peer.id))
+                peer.away_until = None
                 peer.reconnect_token = self.ids.reconnect_token()
                 return peer
             self._check_room_for(session)

@@ -73,13 +73,27 @@ class WorldState:
         self.spaces: dict[str, Space] = {}
         self.tokens: dict[str, Token] = {}  # mint order
         self.peers: dict[str, Peer] = {}
-        self._tombstone_queue: list[tuple[float, int, Call]] = []
-        self._queue_seq = 0
+        #: What falls due on a project's clock, soonest first: a call's
+        #: tombstone after the reconnect grace, an away peer's disconnection.
+        self._due: list[tuple[float, int, Call | Peer]] = []
+        self._due_seq = 0
         #: Called with each :class:`PresenceEvent`, under the lock.
         self.listeners: list[Callable[[PresenceEvent], None]] = []
         # a tombstone that falls due when the test moves the clock happens then,
         # so sockets on that call are closed without waiting for a request
         self.clock.on_change(self.settle)
+
+    def adopt_clock(self, clock: Clock) -> None:
+        """Run on ``clock`` from now on, which first goes where this world's
+        clock is (a restored world moving onto the fake's clock); each
+        project keeps its shift."""
+        if clock is self.clock:
+            return
+        clock.load(self.clock.reading())
+        self.clock = clock
+        clock.on_change(self.settle)
+        for project in self.projects.values():
+            project.clock.rebase(clock)
 
     # the rules of participants (.participants) that the objects ask for themselves
     def leave(self, peer: Peer, reason: LeaveReason = "disconnected") -> None:
@@ -140,8 +154,8 @@ class WorldState:
                     del table[key]
             for value in [v for v, token in self.tokens.items() if token.project_id == project.id]:
                 del self.tokens[value]
-            self._tombstone_queue = [entry for entry in self._tombstone_queue if entry[2].project is not project]
-            heapq.heapify(self._tombstone_queue)
+            self._due = [entry for entry in self._due if entry[2].project is not project]
+            heapq.heapify(self._due)
             project.call_list.clear()
             project.spaces_by_slug.clear()
             project.live_calls = project.room_count = project.closed_participant_seconds = 0
@@ -187,8 +201,8 @@ class WorldState:
 
     def settle(self) -> None:
         """Apply what the clocks made due: tombstones after the reconnect
-        grace. Each due time is on its call's project's clock."""
-        queue = self._tombstone_queue
+        grace, away peers disconnected. Each due time is on its project's clock."""
+        queue = self._due
         if not queue:
             return
         if not any(project.clock.moved for project in self.projects.values()):
@@ -199,11 +213,22 @@ class WorldState:
             if not due_now:
                 return
             gone = {entry[1] for entry in due_now}
-            self._tombstone_queue = queue = [entry for entry in queue if entry[1] not in gone]
+            self._due = queue = [entry for entry in queue if entry[1] not in gone]
             heapq.heapify(queue)
-            for due, _, call in due_now:
-                if call.tombstone_due == due:
-                    self._tombstone(call, due)
+            for due, _, item in due_now:
+                if isinstance(item, Call):
+                    if item.tombstone_due == due:
+                        self._tombstone(item, due)
+                elif item.away_until == due:
+                    self._disconnect(item, "disconnected", due)
+
+    def _schedule(self, due: float, item: Call | Peer) -> None:
+        """``item`` falls due at ``due`` on its project's clock (see :meth:`settle`)."""
+        self._due_seq += 1
+        heapq.heappush(self._due, (due, self._due_seq, item))
+
+    def _disconnect(self, peer: Peer, reason: LeaveReason, now: float) -> None:
+        raise NotImplementedError
 
     def _tombstone(self, call: Call, when: float) -> None:
         call._tombstoned = when

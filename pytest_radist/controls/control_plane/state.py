@@ -7,10 +7,11 @@ import json
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ...model.clock import iso
+from ...model import snapshot as snapshots
+from ...model.clock import MAX_EPOCH, iso
 from ...model.entities import Project
 from ... import messages as M
-from ...errors import Conflict, ControlError, InvalidValue
+from ...errors import Conflict, ControlError, InvalidValue, SnapshotError
 from ...settings import SETTINGS
 from .schema import Answer, ControlRoute, Field
 
@@ -126,6 +127,23 @@ def change_settings(fake: ControlTarget, given: dict[str, Any]) -> Answer:
     return 200, settings_json(fake)
 
 
+def snapshot(fake: ControlTarget, given: dict[str, Any]) -> Answer:
+    return 200, fake.state.snapshot()
+
+
+def restore(fake: ControlTarget, given: dict[str, Any]) -> Answer:
+    try:
+        if "grace" in given:
+            fake.state.restore(given["snapshot"], grace=given["grace"])
+        else:
+            fake.state.restore(given["snapshot"])
+    except SnapshotError as exc:
+        raise ControlError(400, M.CONTROL_SNAPSHOT.format(reason=exc)) from None
+    return 200, {"restored": True, "seed": fake.seed, "project": fake.state.project.id,
+                 "projects": len(fake.state.projects), "calls": len(fake.state.calls), "rooms": len(fake.state.rooms),
+                 "spaces": len(fake.state.spaces), "peers": len(fake.state.peers)}
+
+
 LIMIT = dict(minimum=0, nullable=True)
 ROUTES = (
     ControlRoute("GET", "health", "readiness, for scripts that start radist-fake", health, changes_state=False),
@@ -143,6 +161,15 @@ ROUTES = (
         "seed": {"required": ["state"], "properties": {"state": {"const": True}}},
         "project": {"not": {"anyOf": [{"required": ["state"], "properties": {"state": {"const": True}}}, {"required": ["seed"]}]}},
     }}),
+    ControlRoute("GET", "snapshot", "the whole state as a JSON value (POST /_radist/restore takes it back)", snapshot,
+                 changes_state=False),
+    ControlRoute("POST", "restore", "return to a snapshot's state (its peers come back away, their sockets to reconnect)",
+                 restore, (
+        Field("snapshot", "object", "a snapshot, as GET /_radist/snapshot answers it (its format: docs/http.md)",
+              required=True, schema=snapshots.json_schema()),
+        Field("grace", "number", "seconds of the clock a restored peer has to reconnect (default 60)", minimum=0,
+              maximum=MAX_EPOCH),
+    )),
     ControlRoute("POST", "projects", "add a project with its own keys", add_project, (
         Field("id", "string", "default: project-N", pattern="."),
         Field("secretKey", "string", "rad_sk_...; default: generated", pattern="^rad_sk_."),

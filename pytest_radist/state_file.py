@@ -1,0 +1,136 @@
+"""A fake's state in a file that survives its process: ``radist-fake --state
+PATH`` loads it at start and saves it on exit and every ``--save-every``
+seconds (the snapshot format of :mod:`pytest_radist.model.snapshot`).
+
+A save is atomic: the snapshot is written to a temporary file beside the
+state file, flushed to the disk, then renamed over it, so a ``kill -9`` at
+any moment leaves the last complete save. A file that cannot be loaded
+(not JSON, damaged, of a newer format) is refused with its path and what is
+wrong, and left as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+from . import messages as M
+from .errors import SnapshotError
+
+if TYPE_CHECKING:
+    from .fake import RadistFake
+
+
+def _path(path: Union[str, os.PathLike[str]]) -> Path:
+    return Path(os.fspath(path))
+
+
+def read(path: Union[str, os.PathLike[str]]) -> Optional[Any]:
+    """The snapshot in the file at ``path`` (``None`` when there is no such
+    file); :class:`~pytest_radist.SnapshotError` when it cannot be read or is not JSON."""
+    where = _path(path)
+    try:
+        text = where.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SnapshotError(M.STATE_FILE_UNREADABLE.format(path=where, reason=exc.strerror or exc)) from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        line, column = (exc.lineno, exc.colno) if isinstance(exc, json.JSONDecodeError) else (1, 1)
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise SnapshotError(M.STATE_FILE_NOT_JSON.format(path=where, line=line, column=column, reason=reason)) from None
+
+
+def load(fake: RadistFake, path: Union[str, os.PathLike[str]]) -> bool:
+    """Restore ``fake`` from the file at ``path``; ``False`` (nothing
+    changed) when there is no file yet. A file that cannot be restored
+    raises :class:`~pytest_radist.SnapshotError` naming it, and stays as it is."""
+    data = read(path)
+    if data is None:
+        return False
+    try:
+        fake.restore(data)
+    except SnapshotError as exc:
+        raise SnapshotError(M.STATE_FILE_REFUSED.format(path=_path(path), reason=exc)) from None
+    return True
+
+
+def write(snapshot: Any, path: Union[str, os.PathLike[str]]) -> int:
+    """Write ``snapshot`` to ``path`` atomically; the bytes written.
+    :class:`OSError` when it cannot (the file at ``path`` is then unchanged)."""
+    where = _path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{where.name}.", suffix=".tmp", dir=where.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(snapshot, out, separators=(",", ":"))
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+            size = out.tell()
+        os.replace(temporary, where)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    _sync_directory(where.parent)  # the rename itself is on the disk
+    return size
+
+
+def _sync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # a platform without directory handles: the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def check_writable(path: Union[str, os.PathLike[str]]) -> None:
+    """:class:`~pytest_radist.SnapshotError` now, if a save to ``path``
+    could not even start (no such directory, not allowed, a directory there)."""
+    where = _path(path)
+    if where.is_dir():
+        raise SnapshotError(M.STATE_FILE_UNWRITABLE.format(path=where, reason="it is a directory; name a file"))
+    if not where.parent.is_dir():
+        raise SnapshotError(M.STATE_FILE_UNWRITABLE.format(path=where, reason=f"no directory {where.parent}"))
+    if not os.access(where.parent, os.W_OK | os.X_OK):
+        raise SnapshotError(M.STATE_FILE_UNWRITABLE.format(path=where, reason=f"not allowed to write in {where.parent}"))
+
+
+class Saver:
+    """Saves a fake's state to a file when due (every ``every`` seconds,
+    ``None``: only when told), for the process that serves it."""
+
+    def __init__(self, fake: RadistFake, path: Union[str, os.PathLike[str]], every: Optional[float]) -> None:
+        self.fake = fake
+        self.path = _path(path)
+        self.every = every
+        self.saves = 0
+        self._next = time.monotonic() + every if every else float("inf")
+
+    def seconds_to_next(self) -> float:
+        return max(0.0, self._next - time.monotonic())
+
+    def due(self) -> bool:
+        return time.monotonic() >= self._next
+
+    def save(self) -> int:
+        """Save now; the bytes written. :class:`OSError` if it could not
+        (the last save stays in the file)."""
+        if self.every:
+            self._next = time.monotonic() + self.every
+        size = write(self.fake.snapshot(), self.path)
+        self.saves += 1
+        return size
