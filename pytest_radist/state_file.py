@@ -11,6 +11,7 @@ wrong, and left as it is.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -109,9 +110,23 @@ def check_writable(path: Union[str, os.PathLike[str]]) -> None:
         raise SnapshotError(M.STATE_FILE_UNWRITABLE.format(path=where, reason=f"not allowed to write in {where.parent}"))
 
 
+def remove_leftovers(path: Union[str, os.PathLike[str]]) -> list[Path]:
+    """Remove the temporary files of saves that were killed before their
+    rename (``.NAME.*.tmp`` beside the state file); the ones removed."""
+    where = _path(path)
+    found = sorted(where.parent.glob(f".{glob.escape(where.name)}.*.tmp"))
+    for leftover in found:
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
+    return found
+
+
 class Saver:
     """Saves a fake's state to a file when due (every ``every`` seconds,
-    ``None``: only when told), for the process that serves it."""
+    ``None``: only when told), for the process that serves it. A save that
+    an earlier process left half-written is removed first."""
 
     def __init__(self, fake: RadistFake, path: Union[str, os.PathLike[str]], every: Optional[float]) -> None:
         self.fake = fake
@@ -119,6 +134,7 @@ class Saver:
         self.every = every
         self.saves = 0
         self._next = time.monotonic() + every if every else float("inf")
+        remove_leftovers(self.path)
 
     def seconds_to_next(self) -> float:
         return max(0.0, self._next - time.monotonic())

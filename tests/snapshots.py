@@ -65,7 +65,7 @@ def probe(fake: RadistFake) -> list[Any]:
         seen.append((status, spaces))
         for space in fake.spaces.values():
             if space.project is project:
-                seen.append(raw(fake, "transport", "GET", f"{base}/spaces/{space.id}", key=key))
+                seen.append(raw(fake, "transport", "PATCH", f"{base}/spaces/{space.id}", key=key, json={}))
         seen.append(fake.usage(project))
     for call in list(fake.calls.values()):
         project = call.project
@@ -84,6 +84,7 @@ def probe(fake: RadistFake) -> list[Any]:
     for project in sorted(fake.projects.values(), key=lambda p: p.id):
         seen.append(raw(fake, "transport", "POST", f"/api/v1/projects/{project.id}/calls", key=project.secret_key,
                         json={"accessControl": "public"}))
+    assert fake.problems == [], fake.problems  # no answer of the probe was a bug of the fake
     return seen
 
 
