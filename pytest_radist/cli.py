@@ -15,7 +15,8 @@ import signal
 import socket
 import sys
 import threading
-from typing import IO, TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence
 
 from .command_line import OneLineParser, add_settings, read_settings
 from .doors.collector import Collector
@@ -131,12 +132,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for problem in problems[reported:]:  # a 5xx of the fake's own, an unroutable request in strict mode: one line each
             print(f"radist-fake: problem: {problem}", file=sys.stderr, flush=True)
         reported = len(problems)
-        if saver is not None and saver.due():
-            _save(saver)
+        if saver is not None and not saver.reap() and saver.due():
+            saver.save_in_background()
     collector.stop()
     server.stop()
     if saver is not None:  # on SIGTERM and SIGINT: nothing changes any more, and all of it is kept
-        _save(saver)
+        _save(saver.close, saver.path)
     print("radist-fake stopped.", flush=True)
     return 0
 
@@ -149,19 +150,20 @@ def _load_state(fake: RadistFake, path: Optional[str], save_every: Optional[floa
     from . import state_file
 
     state_file.check_writable(path)
+    saver = state_file.Saver(fake, path, save_every)  # holds the file: the process before has let go of it
     if state_file.load(fake, path):
         for name in ("token_ttl", "reconnect_grace", "room_participant_cap", "public_base_url"):
             setattr(fake, name, settings[name])  # the flags (their defaults too) are the settings; the file is the state
         print(f"radist-fake: restored the state from {path}: {len(fake.projects)} project(s), {len(fake.calls)} call(s), "
               f"{len(fake.rooms)} room(s), {len(fake.spaces)} space(s)", file=sys.stderr, flush=True)
-    return state_file.Saver(fake, path, save_every)
+    return saver
 
 
-def _save(saver: Saver) -> None:
+def _save(save: Callable[[], int], path: Path) -> None:
     try:
-        saver.save()
-    except OSError as exc:  # the last save stays; say so and go on serving
-        print(f"radist-fake: problem: {M.STATE_FILE_UNWRITABLE.format(path=saver.path, reason=exc.strerror or exc)}",
+        save()
+    except OSError as exc:  # the last save stays; say so
+        print(f"radist-fake: problem: {M.STATE_FILE_UNWRITABLE.format(path=path, reason=exc.strerror or exc)}",
               file=sys.stderr, flush=True)
 
 

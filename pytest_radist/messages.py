@@ -298,6 +298,8 @@ STATE_FILE_UNREADABLE = "cannot read the state file {path}: {reason}"
 STATE_FILE_NOT_JSON = "the state file {path} is not JSON (line {line}, column {column}: {reason}); it was left as it is"
 STATE_FILE_REFUSED = "the state file {path} was not loaded, and was left as it is: {reason}"
 STATE_FILE_UNWRITABLE = "cannot save the state to {path}: {reason}"
+STATE_FILE_IN_USE = ("the state file {path} is in use by another radist-fake (still so after {seconds} s): "
+                     "stop it, or give this one another --state")
 
 # -- the control plane (/_radist/), in HTTP terms: fields and values ------------------------
 CONTROL_NOT_FOUND = "Not found. The control plane has: {listing}."

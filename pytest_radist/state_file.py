@@ -14,10 +14,11 @@ from __future__ import annotations
 import glob
 import json
 import os
+import signal
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import IO, TYPE_CHECKING, Any, NoReturn, Optional, Union
 
 from . import messages as M
 from .errors import SnapshotError
@@ -124,9 +125,19 @@ def remove_leftovers(path: Union[str, os.PathLike[str]]) -> list[Path]:
 
 
 class Saver:
-    """Saves a fake's state to a file when due (every ``every`` seconds,
-    ``None``: only when told), for the process that serves it. A save that
-    an earlier process left half-written is removed first."""
+    """Keeps a fake's state in the file at ``path`` for the process that
+    serves it: it holds the file (a lock beside it, for the process's life:
+    a second radist-fake on it is refused, and a restart waits for the last
+    save of the one before), removes what killed saves left half-written,
+    and saves when due (every ``every`` seconds; ``None``: only when told).
+
+    A periodic save is made by a child process (``fork``, as Redis's BGSAVE
+    is): the state is held only for the fork, about a millisecond, and the
+    child writes the snapshot while this process goes on answering. Where
+    there is no ``fork``, the save is made in this process."""
+
+    #: Seconds a new process waits for the one before to let go of the file.
+    WAIT = 10.0
 
     def __init__(self, fake: RadistFake, path: Union[str, os.PathLike[str]], every: Optional[float]) -> None:
         self.fake = fake
@@ -134,6 +145,8 @@ class Saver:
         self.every = every
         self.saves = 0
         self._next = time.monotonic() + every if every else float("inf")
+        self._child: Optional[int] = None
+        self._lock = _hold(self.path, self.WAIT)
         remove_leftovers(self.path)
 
     def seconds_to_next(self) -> float:
@@ -143,10 +156,98 @@ class Saver:
         return time.monotonic() >= self._next
 
     def save(self) -> int:
-        """Save now; the bytes written. :class:`OSError` if it could not
-        (the last save stays in the file)."""
-        if self.every:
-            self._next = time.monotonic() + self.every
+        """Save now, in this process; the bytes written. :class:`OSError` if
+        it could not (the last save stays in the file)."""
+        self._schedule()
         size = write(self.fake.snapshot(), self.path)
         self.saves += 1
         return size
+
+    def save_in_background(self) -> None:
+        """Start a save in a child process (or save here, where there is
+        no ``fork``); a save still being written is left to finish."""
+        if self._child is not None:
+            return
+        self._schedule()
+        if not hasattr(os, "fork"):
+            self.save()
+            return
+        with self.fake.lock:  # a whole state: no change is half made while the child is forked
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover (the child: measured by its file)
+                self._write_and_exit()
+        self._child = pid
+
+    def _write_and_exit(self) -> NoReturn:  # pragma: no cover
+        """The child: drop the parent's sockets (a connection the parent
+        closes must close now, not when this ends), keep the lock, write."""
+        keep = self._lock.fileno() if self._lock is not None else 2
+        os.closerange(3, keep)
+        os.closerange(max(keep + 1, 3), _MAX_FD)
+        try:
+            write(self.fake.snapshot(), self.path)
+        except BaseException as exc:
+            os.write(2, f"radist-fake: problem: {M.STATE_FILE_UNWRITABLE.format(path=self.path, reason=exc)}\n".encode())
+            os._exit(1)
+        os._exit(0)
+
+    def reap(self) -> bool:
+        """Whether a save is still being written (a finished one is counted)."""
+        if self._child is None:
+            return False
+        pid, status = os.waitpid(self._child, os.WNOHANG)
+        if pid == 0:
+            return True
+        self._child = None
+        if os.waitstatus_to_exitcode(status) == 0:
+            self.saves += 1
+        return False
+
+    def close(self) -> int:
+        """The last save: a save still being written is stopped (this one
+        is newer), the state saved here, and the file let go of (a process
+        waiting for it then loads this save); the bytes written.
+        :class:`OSError` if it could not be saved (the last save stays)."""
+        if self._child is not None:
+            try:
+                os.kill(self._child, signal.SIGKILL)
+                os.waitpid(self._child, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self._child = None
+            remove_leftovers(self.path)
+        try:
+            return self.save()
+        finally:
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
+
+    def _schedule(self) -> None:
+        if self.every:
+            self._next = time.monotonic() + self.every
+
+
+_MAX_FD = 65536 if not hasattr(os, "sysconf") else max(os.sysconf("SC_OPEN_MAX"), 256)
+
+
+def _hold(path: Path, wait: float) -> Optional[IO[bytes]]:
+    """The lock of the state file at ``path`` (``.NAME.lock`` beside it),
+    held exclusively (``None`` where there are no such locks);
+    :class:`~pytest_radist.SnapshotError` if another process holds it
+    longer than ``wait`` seconds."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
+        return None
+    handle = open(path.with_name(f".{path.name}.lock"), "ab")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.close()
+                raise SnapshotError(M.STATE_FILE_IN_USE.format(path=path, seconds=f"{wait:g}")) from None
+            time.sleep(0.05)

@@ -29,7 +29,7 @@ KILLS = int(os.environ.get("RADIST_STATE_KILLS", "12"))
 
 def start(path: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
     process = subprocess.Popen([sys.executable, "-m", "pytest_radist.cli", "--port", "0", "--state", str(path), *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert process.stdout is not None
     try:
         return process, read_banner(process.stdout)
@@ -109,7 +109,9 @@ def test_it_saves_every_few_seconds_as_told(tmp_path: Path) -> None:
 def test_a_kill_at_any_moment_leaves_the_last_complete_save(tmp_path: Path) -> None:
     """SIGKILL during saves, again and again: radist-fake always starts
     again, and its state is one it saved: the calls created before some
-    moment, in order (so the keys and every earlier id survive)."""
+    moment, in order (so the keys and every earlier id survive). Every
+    other kill takes the save being written with it (the process group);
+    the others leave it to finish, and the next start waits for it."""
     path = tmp_path / "state.json"
     seeded = RadistFake(seed=8)
     for _ in range(4000):  # a state whose every save takes a while, so the kills land in saves
@@ -118,7 +120,7 @@ def test_a_kill_at_any_moment_leaves_the_last_complete_save(tmp_path: Path) -> N
     created = [call.id for call in seeded.calls.values()]
     rng = random.Random(28)
     keys = None
-    for _ in range(KILLS):
+    for kill in range(KILLS):
         process, banner = start(path, "--save-every", "0.01")
         keys = keys or banner["RADIST_KEY"]
         assert banner["RADIST_KEY"] == keys
@@ -129,7 +131,10 @@ def test_a_kill_at_any_moment_leaves_the_last_complete_save(tmp_path: Path) -> N
         deadline = time.monotonic() + rng.uniform(0.05, 0.4)
         while time.monotonic() < deadline:
             created.append(http(banner, "POST", f"/api/v1/projects/{project}/calls", {})["callId"])
-        process.kill()
+        if kill % 2:
+            os.killpg(process.pid, signal.SIGKILL)  # the server and the save it is writing
+        else:
+            process.kill()  # the server alone: its save goes on, and the next start waits for it
         process.communicate(timeout=10)
         json.loads(path.read_text())  # whole: never half a save
     process, banner = start(path)
@@ -165,6 +170,36 @@ def test_a_place_that_cannot_be_written_is_refused_at_start(tmp_path: Path) -> N
         done = subprocess.run([sys.executable, "-m", "pytest_radist.cli", "--port", "0", "--state", str(path)],
                               capture_output=True, text=True, timeout=30)
         assert done.returncode == 2 and f"cannot save the state to {path}: {reason}" in done.stderr
+
+
+def test_one_state_file_is_held_by_one_process_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    held = state_file._hold(path, 0.1)
+    with pytest.raises(SnapshotError, match=f"the state file {path} is in use by another radist-fake"):
+        state_file._hold(path, 0.2)
+    assert held is not None
+    held.close()
+    again = state_file._hold(path, 0.1)
+    assert again is not None
+    again.close()
+
+
+def test_a_periodic_save_is_written_by_a_child_while_the_state_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    fake = RadistFake(seed=4)
+    build_world(fake)
+    saver = state_file.Saver(fake, path, every=60)
+    try:
+        expected = fake.snapshot()
+        saver.save_in_background()
+        fake.make_call()  # after the fork: not in that save
+        deadline = time.monotonic() + 10
+        while saver.reap() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert saver.saves == 1 and json.loads(path.read_text()) == json.loads(json.dumps(expected))
+    finally:
+        saver.close()
+    assert json.loads(path.read_text()) == json.loads(json.dumps(fake.snapshot()))  # the last save, with the call
 
 
 def test_a_save_is_whole_or_not_at_all(tmp_path: Path) -> None:
