@@ -301,6 +301,13 @@ STATE_FILE_UNWRITABLE = "cannot save the state to {path}: {reason}"
 STATE_FILE_IN_USE = ("the state file {path} is in use by another radist-fake (still so after {seconds} s): "
                      "stop it, or give this one another --state")
 
+# -- media peers (media/), the optional extra ------------------------------------------------
+MEDIA_INSTALL = "pip install 'pytest-radist[media]'"
+MEDIA_EXTRA_MISSING = "media peers need the media extra (aiortc, PyAV), and {missing} is missing: " + MEDIA_INSTALL
+MEDIA_REFUSED = "the media peer's socket was refused: {reason} ({error})"
+CONTROL_MEDIA_MISSING = "Media peers need the media extra, not installed where radist-fake runs: " + MEDIA_INSTALL + "."
+CONTROL_NO_MEDIA_PEER = 'No media peer "{id}"; the media peers are: {known}.'
+
 # -- the control plane (/_radist/), in HTTP terms: fields and values ------------------------
 CONTROL_NOT_FOUND = "Not found. The control plane has: {listing}."
 CONTROL_METHOD = "Method not allowed: {path} takes {allowed}."

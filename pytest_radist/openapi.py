@@ -185,6 +185,10 @@ def _control_operation(route: Any) -> dict[str, Any]:
             "429": {"description": "a scenario met the project's limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         },
     }
+    if route.needs is not None:
+        operation["responses"]["501"] = {
+            "description": f"radist-fake runs without the {route.needs} extra: pip install 'pytest-radist[{route.needs}]'",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     parameters = [{"name": p[1:-1], "in": "path", "required": True, "schema": _STRING} for p in route.segments if p.startswith("{")]
     if route.source == "query":
         parameters += [{"name": n, "in": "query", "required": False, "schema": s} for n, s in properties.items()]

@@ -197,6 +197,19 @@ export interface PostScenariosConnectionLimitReachedInput {
   project?: string;
 }
 
+export interface PostMediaPeersInput {
+  /** a participant token of a call or room (ct_...) */
+  token: string;
+  /** send the test pattern's video (default true) */
+  video?: boolean;
+  /** send the test pattern's tone (default true) */
+  audio?: boolean;
+  /** offer to every peer present or joining (default: answer their offers) */
+  offer?: boolean;
+  /** send back what the other side sends on its data channels (default true) */
+  echo?: boolean;
+}
+
 export interface GetDashboardInput {
   /** only journal entries of this endpoint */
   endpoint?: string;
@@ -276,6 +289,14 @@ export declare class RadistControl extends ControlClientBase {
   postScenariosMakeRoom(input?: PostScenariosMakeRoomInput): Promise<any>;
   /** the next create_call answers 429 */
   postScenariosConnectionLimitReached(input?: PostScenariosConnectionLimitReachedInput): Promise<any>;
+  /** start a media peer: a participant with real WebRTC media, joined with a token */
+  postMediaPeers(input: PostMediaPeersInput): Promise<any>;
+  /** every media peer, with what it received */
+  getMediaPeers(): Promise<any>;
+  /** a media peer: its state and the frames it received */
+  getMediaPeersById(id: string): Promise<any>;
+  /** close a media peer (it leaves its call for good) */
+  deleteMediaPeersById(id: string): Promise<any>;
   /** what the dashboard shows: the newest 50 calls, rooms and spaces, the newest 100 journal entries (filtered), projects, usage, faults, the clock */
   getDashboard(input?: GetDashboardInput): Promise<any>;
 }

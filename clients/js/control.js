@@ -173,6 +173,26 @@ export class RadistControl extends ControlClientBase {
     return this.request("POST", `/_radist/scenarios/connection_limit_reached`, input, "body");
   }
 
+  /** start a media peer: a participant with real WebRTC media, joined with a token */
+  postMediaPeers(input = {}) {
+    return this.request("POST", `/_radist/media-peers`, input, "body");
+  }
+
+  /** every media peer, with what it received */
+  getMediaPeers() {
+    return this.request("GET", `/_radist/media-peers`, undefined, "query");
+  }
+
+  /** a media peer: its state and the frames it received */
+  getMediaPeersById(id) {
+    return this.request("GET", `/_radist/media-peers/${encodeURIComponent(id)}`, undefined, "query");
+  }
+
+  /** close a media peer (it leaves its call for good) */
+  deleteMediaPeersById(id) {
+    return this.request("DELETE", `/_radist/media-peers/${encodeURIComponent(id)}`, undefined, "query");
+  }
+
   /** what the dashboard shows: the newest 50 calls, rooms and spaces, the newest 100 journal entries (filtered), projects, usage, faults, the clock */
   getDashboard(input = {}) {
     return this.request("GET", `/_radist/dashboard.json`, input, "query");

@@ -26,6 +26,7 @@ from ..model.world import World
 from ..settings import SETTINGS, check
 from ..target import CONTROL_PREFIX, Outcome
 from ..shortcuts import Shortcut
+from .media import MediaPeers
 from .people import AsyncWaits, People
 from .scenarios import Scenarios
 from .views import FakeSettings, State
@@ -93,6 +94,8 @@ class RadistFake(FakeSettings):
     wait_for_tombstone = Shortcut("people", People.wait_for_tombstone)
     signaling_url = Shortcut("people", People.signaling_url)
     reconnect_url = Shortcut("people", People.reconnect_url)
+
+    media_peer = Shortcut("media", MediaPeers.join)
 
     @property
     def projects(self) -> Mapping[str, Project]:
@@ -182,6 +185,17 @@ class RadistFake(FakeSettings):
         self.people = People(self)
         #: The waits of :attr:`people`, awaitable (``await fake.aio.wait_for_peers(call, 2)``).
         self.aio = AsyncWaits(self)
+        #: Participants with real media (``fake.media_peer(token)``; the media extra).
+        self.media = MediaPeers(self, self.people)
+
+    def clean_up(self) -> None:
+        """Close the media peers the test started (the end of a test)."""
+        self.media.close()
+
+    def close(self) -> None:
+        """Close the media peers, and stop the loopback server if this fake started it."""
+        self.media.close()
+        super().close()
 
     def _seed_of_rules(self) -> int:
         return self.seed

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import unquote
 
 from ...api.app import NO_BODY, ApiRequest
-from . import clock, dashboard, faults, journal, participants, scenarios, state
+from . import clock, dashboard, faults, journal, media, participants, scenarios, state
 from ... import messages as M
 from ...errors import ApiError, ControlError
 from .schema import Answer, ControlRoute
@@ -29,7 +29,7 @@ PREFIX = "/_radist/"
 #: Every control route, in the order the docs list them.
 ROUTES: tuple[ControlRoute, ...] = (
     state.ROUTES + clock.ROUTES + faults.ROUTES + journal.ROUTES + participants.ROUTES + scenarios.ROUTES
-    + dashboard.ROUTES
+    + media.ROUTES + dashboard.ROUTES
 )
 
 

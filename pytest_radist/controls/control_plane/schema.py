@@ -116,6 +116,8 @@ class ControlRoute:
     #: Rules across fields, as JSON Schema (oneOf, dependentSchemas, ...):
     #: the handler enforces them, the OpenAPI description states them.
     rules: Any = field(default_factory=dict)
+    #: The optional extra it needs (``pytest-radist[NAME]``): without it, a 501 naming it.
+    needs: Optional[str] = None
 
     @property
     def segments(self) -> tuple[str, ...]:

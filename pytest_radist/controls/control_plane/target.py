@@ -4,12 +4,15 @@ fake on nothing of it. :class:`~pytest_radist.RadistFake` is one."""
 
 from __future__ import annotations
 
-from typing import Any, ContextManager, Literal, Mapping, Optional, Protocol, Union
+from typing import TYPE_CHECKING, Any, ContextManager, Literal, Mapping, Optional, Protocol, Union
 
 from ...model.clock import Clock
 from ...model.entities import Call, Peer, Project, Room, Space, Token
 from ..faults import Faults
 from ..journal import Journal
+
+if TYPE_CHECKING:
+    from ...media.peer import MediaPeer
 
 
 class StateReads(Protocol):
@@ -63,6 +66,15 @@ class Joins(Protocol):
                 code: Optional[int] = None) -> Peer: ...
 
 
+class MediaControls(Protocol):
+    """``fake.media``: the media peers the control plane starts and reads."""
+
+    @property
+    def peers(self) -> list[MediaPeer]: ...
+    def rejoin(self, peer: Union[Peer, str], **options: Any) -> MediaPeer: ...
+    def get(self, media_id: str) -> MediaPeer: ...
+
+
 class ControlTarget(Protocol):
     """A fake the control plane drives over HTTP: its groups, its seed and
     its reset (and the settings that ``PATCH /_radist/settings`` changes,
@@ -79,5 +91,7 @@ class ControlTarget(Protocol):
     def scenarios(self) -> ScenarioMakers: ...
     @property
     def people(self) -> Joins: ...
+    @property
+    def media(self) -> MediaControls: ...
 
     def reset(self, *, state: bool = False, seed: Optional[int] = None, project: Union[Project, str, None] = None) -> None: ...
