@@ -69,10 +69,12 @@ step soak .venv/bin/python bench/soak.py --quick
 step tenants .venv/bin/python bench/tenants.py --quick
 # snapshots of 100,000 calls: snapshot and restore times, bytes a call, the p99 cost of saves, a restored fixture world
 step snapshots .venv/bin/python bench/snapshots.py --quick
+# media peers (the media extra): the CPU of one, and four at once above 12 fps
+step media .venv/bin/python bench/media.py --quick
 # the server held to h11: the corpus and 300 mutations (bench/differential.py runs 20,000)
 step differential .venv/bin/python bench/differential.py --quick
 echo "$(tail -n 1 "$logs/differential.log")"
-for run in bench floor soak tenants snapshots; do
+for run in bench floor soak tenants snapshots media; do
     echo "$run smoke: $(grep -c 'meets target' "$logs/$run.log" || true) rows meet their target," \
          "$(grep -c 'MISSES target' "$logs/$run.log" || true) miss it (a shared, noisy machine: the full runs decide)," \
          "$(grep -c ' report$' "$logs/$run.log" || true) are reported only; see $logs/$run.log"

@@ -75,6 +75,21 @@ def test_a_dropped_media_peer_reconnects_with_its_token_and_negotiates_again(rad
     offering.assert_receiving_video(min_frames=10)
 
 
+def test_after_a_server_restart_both_media_peers_come_back(radist_fake: RadistFake) -> None:
+    radist_fake.reconnect_grace = 30.0
+    call = radist_fake.make_call("public")
+    answering = radist_fake.media_peer(call.tokens[0])
+    offering = radist_fake.media_peer(call.tokens[1], offer=True)
+    answering.wait_connected()
+    radist_fake.server_restart(seconds=0.8)  # every socket cut; new ones refused with 4503 for 0.8 s
+    until(lambda: answering.reconnects >= 1 and offering.reconnects >= 1, what="both to reconnect")
+    until(lambda: answering.connected_to == [offering.peer_id] and offering.connected_to == [answering.peer_id])
+    refused = [r for r in radist_fake.journal.find("p2p_signaling") if r.status == 503]
+    assert refused, "no reconnect came while the service was restarting"  # they kept trying, and got in after
+    answering.assert_receiving_video(min_frames=10)
+    offering.assert_receiving_audio(min_frames=20)
+
+
 def test_a_signal_fault_delays_the_negotiation_and_it_still_connects(radist_fake: RadistFake) -> None:
     call = radist_fake.make_call("public")
     radist_fake.fail("signal", latency=0.3, times=None)

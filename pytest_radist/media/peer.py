@@ -419,9 +419,10 @@ class MediaPeer:
             return
 
     async def _offer_to(self, remote_id: str) -> None:
-        old = self._remotes.pop(remote_id, None)
-        if old is not None:
-            await self._close_remote(old)
+        if remote_id in self._remotes:
+            # already negotiating with it: a welcome's list and a peer-joined can both name a peer that
+            # came at the same moment (and it is forgotten when it leaves, so one that comes back is offered to)
+            return
         remote = self._connection(remote_id, offering=True)
         await remote.pc.setLocalDescription(await remote.pc.createOffer())
         await self._send(remote_id, {"type": "offer", "sdp": remote.pc.localDescription.sdp})
