@@ -184,3 +184,23 @@ def test_a_page_calls_a_media_peer_and_both_get_real_media(radist_fake: RadistFa
         assert media.last_counter is None  # a camera's frame carries no pattern number
     finally:
         page.close()
+
+
+def test_every_media_peer_is_closed_with_its_fake_and_no_thread_outlives_it() -> None:
+    import threading
+
+    fake = RadistFake(seed=9)
+    call = fake.make_call("public")
+    peers = [fake.media_peer(call.tokens[0]), fake.media_peer(call.tokens[1], offer=True)]
+    peers[0].wait_connected()
+    fake.close()
+    assert [p.state for p in peers] == ["closed", "closed"]
+    assert all(fake.peers[p.peer_id].gone for p in peers if p.peer_id)  # they left their call for good
+    assert not [t for t in threading.enumerate() if t.name == "radist-media"]
+
+
+def test_the_end_of_a_test_closes_its_media_peers(radist_fake: RadistFake) -> None:
+    call = radist_fake.make_call("public")
+    peer = radist_fake.media_peer(call.tokens[0])
+    radist_fake.clean_up()  # what the fixture does when the test ends
+    assert peer.state == "closed" and radist_fake.media.peers == [peer]

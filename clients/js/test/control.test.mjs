@@ -48,3 +48,31 @@ test("a refusal is a ControlError with the status and the control plane's messag
   await assert.rejects(fake.control.postFaults({ endpoint: "create_cal", status: 500 }),
     (error) => error instanceof ControlError && error.status === 400);
 });
+
+test("media peers started over the control plane call each other (docs/media.md)", async () => {
+  const call = await fake.control.postScenariosMakeCall({ accessControl: "public" });
+  const answering = await fake.control.postMediaPeers({ token: call.callTokens[0] });
+  const offering = await fake.control.postMediaPeers({ token: call.callTokens[1], offer: true });
+  assert.match(answering.peerId, /^peer_/);
+  const deadline = Date.now() + 15000;
+  let seen;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    seen = await fake.control.getMediaPeersById(answering.id);
+  } while (seen.videoFramesReceived < 10 && Date.now() < deadline);
+  assert.equal(seen.state, "connected");
+  assert.ok(seen.videoFramesReceived >= 10 && seen.audioFramesReceived > 0, JSON.stringify(seen));
+  assert.deepEqual(seen.connectedTo, [offering.peerId]);
+  await fake.control.deleteMediaPeersById(offering.id);
+  await fake.control.deleteMediaPeersById(answering.id);
+});
+
+test("a snapshot restores over the control plane", async () => {
+  await fake.control.postProjects({ id: "js-snap" });
+  const snapshot = await fake.control.getSnapshot();
+  await fake.control.deleteProjectsByProjectId("js-snap");
+  const restored = await fake.control.postRestore({ snapshot });
+  assert.equal(restored.restored, true);
+  assert.ok((await fake.control.getState()).projects.some((p) => p.id === "js-snap"));
+  await fake.control.deleteProjectsByProjectId("js-snap");
+});
