@@ -50,7 +50,6 @@ _EXPORTS = {
     "NotFound": "pytest_radist.errors",
     "InvalidValue": "pytest_radist.errors",
     "SnapshotError": "pytest_radist.errors",
-    "MediaPeer": "pytest_radist.media",
     "WrongKind": "pytest_radist.errors",
     "Conflict": "pytest_radist.errors",
     "FakeOnly": "pytest_radist.errors",
@@ -86,7 +85,6 @@ if TYPE_CHECKING:
     )
     from .fake import RadistFake as RadistFake
     from .live import LiveCredentials as LiveCredentials, MissingCredentials as MissingCredentials, RadistLive as RadistLive
-    from .media.peer import MediaPeer as MediaPeer
     from .model.clock import Clock as Clock
     from .model.entities import Call as Call, Peer as Peer, Project as Project, Room as Room, Space as Space, Token as Token
     from .model.state import PresenceEvent as PresenceEvent

@@ -20,7 +20,6 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("The fake and its targets", "", ("RadistFake", "RadistTarget", "RadistLive", "LiveCredentials")),
     ("What the fake holds", "", ("Project", "Call", "Room", "Space", "Token", "Peer", "PresenceEvent", "Clock")),
     ("Test controls", "", ("Faults", "FaultRule", "FaultSequence", "Journal", "RecordedRequest", "OmittedBody", "BrowserPolicy")),
-    ("Media peers", "The media extra: `pip install 'pytest-radist[media]'`.", ("MediaPeer",)),
     ("Doors", "", ("LoopbackServer", "ServerLimits", "InProcessTransport", "RadistAdapter", "RadistHttpxTransport",
                    "ApiRequest", "Outcome")),
     ("Errors", "", ("RadistFakeError", "ApiError", "JoinRefused", "ControlError", "NotFound", "InvalidValue", "SnapshotError", "WrongKind",
