@@ -132,8 +132,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for problem in problems[reported:]:  # a 5xx of the fake's own, an unroutable request in strict mode: one line each
             print(f"radist-fake: problem: {problem}", file=sys.stderr, flush=True)
         reported = len(problems)
-        if saver is not None and not saver.reap() and saver.due():
-            saver.save_in_background()
+        if saver is not None:
+            writing = saver.reap()
+            if saver.problem is not None:  # a save in the background failed or was stuck: one line, and go on
+                print(f"radist-fake: problem: {saver.problem}", file=sys.stderr, flush=True)
+                saver.problem = None
+            if not writing and saver.due():
+                saver.save_in_background()
     collector.stop()
     server.stop()
     if saver is not None:  # on SIGTERM and SIGINT: nothing changes any more, and all of it is kept

@@ -298,6 +298,7 @@ STATE_FILE_UNREADABLE = "cannot read the state file {path}: {reason}"
 STATE_FILE_NOT_JSON = "the state file {path} is not JSON (line {line}, column {column}: {reason}); it was left as it is"
 STATE_FILE_REFUSED = "the state file {path} was not loaded, and was left as it is: {reason}"
 STATE_FILE_UNWRITABLE = "cannot save the state to {path}: {reason}"
+STATE_SAVE_STUCK = "a save of the state to {path} took over {seconds} s and was stopped; the last save stays, the next one follows"
 STATE_FILE_IN_USE = ("the state file {path} is in use by another radist-fake (still so after {seconds} s): "
                      "stop it, or give this one another --state")
 

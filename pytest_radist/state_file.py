@@ -138,6 +138,9 @@ class Saver:
 
     #: Seconds a new process waits for the one before to let go of the file.
     WAIT = 10.0
+    #: Seconds a save in a child may take before it is stopped (a save of
+    #: 100,000 calls takes under a second): a stuck child must not stop every later save.
+    CHILD_LIMIT = 60.0
 
     def __init__(self, fake: RadistFake, path: Union[str, os.PathLike[str]], every: Optional[float]) -> None:
         self.fake = fake
@@ -146,6 +149,9 @@ class Saver:
         self.saves = 0
         self._next = time.monotonic() + every if every else float("inf")
         self._child: Optional[int] = None
+        self._child_since = 0.0
+        #: Why the last save in a child failed (for the serving process to say), until read.
+        self.problem: Optional[str] = None
         self._lock = _hold(self.path, self.WAIT)
         remove_leftovers(self.path)
 
@@ -176,7 +182,7 @@ class Saver:
             pid = os.fork()
             if pid == 0:  # pragma: no cover (the child: measured by its file)
                 self._write_and_exit()
-        self._child = pid
+        self._child, self._child_since = pid, time.monotonic()
 
     def _write_and_exit(self) -> NoReturn:  # pragma: no cover
         """The child: drop the parent's sockets (a connection the parent
@@ -197,7 +203,14 @@ class Saver:
             return False
         pid, status = os.waitpid(self._child, os.WNOHANG)
         if pid == 0:
-            return True
+            if time.monotonic() - self._child_since < self.CHILD_LIMIT:
+                return True
+            os.kill(self._child, signal.SIGKILL)  # stuck: stop it, and let the next save try again
+            os.waitpid(self._child, 0)
+            self._child = None
+            remove_leftovers(self.path)
+            self.problem = M.STATE_SAVE_STUCK.format(path=self.path, seconds=f"{self.CHILD_LIMIT:g}")
+            return False
         self._child = None
         if os.waitstatus_to_exitcode(status) == 0:
             self.saves += 1

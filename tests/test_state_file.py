@@ -202,6 +202,23 @@ def test_a_periodic_save_is_written_by_a_child_while_the_state_goes_on(tmp_path:
     assert json.loads(path.read_text()) == json.loads(json.dumps(fake.snapshot()))  # the last save, with the call
 
 
+def test_a_stuck_save_is_stopped_and_said_and_the_next_one_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "state.json"
+    fake = RadistFake(seed=4)
+    saver = state_file.Saver(fake, path, every=60)
+    monkeypatch.setattr(saver, "CHILD_LIMIT", 0.3)
+    monkeypatch.setattr(saver, "_write_and_exit", lambda: (time.sleep(30), os._exit(0)))  # a child that hangs
+    try:
+        saver.save_in_background()
+        assert saver.reap() is True and saver.problem is None  # still writing
+        time.sleep(0.4)
+        assert saver.reap() is False and saver.problem is not None and "was stopped" in saver.problem
+        assert not path.exists() and saver._child is None
+    finally:
+        saver.close()
+    assert json.loads(path.read_text())["format"] == 1  # the last save, in process
+
+
 def test_a_save_is_whole_or_not_at_all(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     fake = RadistFake(seed=1)
