@@ -81,20 +81,17 @@ def main() -> None:
         banner = read_banner(process.stdout)
         base, public_key = banner["RADIST_API_BASE_URL"], banner["RADIST_PUBLIC_KEY"]
         print(f"{'row':<52} {'value':>10}  verdict  ({seconds:g} s measured)")
-        one = calls(base, public_key, 1, loop)
-        share, rates = measure(base, one, warm, seconds)
-        print(f"{'one media peer: CPU of one core (send and receive)':<52} {share * 100:>8.1f} %  "
-              f"{'meets target' if share < CPU_TARGET else 'MISSES target'} (< {CPU_TARGET * 100:g} %)")
-        print(f"{'one media peer: slowest stream':<52} {min(rates):>6.1f} fps  report")
-        for peer, _ in one:
-            peer.close()
-        four = calls(base, public_key, 4, loop)
-        share, rates = measure(base, four, warm, seconds)
-        print(f"{'four media peers in one process: slowest stream':<52} {min(rates):>6.1f} fps  "
-              f"{'meets target' if min(rates) > FPS_TARGET else 'MISSES target'} (> {FPS_TARGET:g} fps, of 15)")
-        print(f"{'four media peers in one process: CPU of one core':<52} {share * 100:>8.1f} %  report")
-        for peer, _ in four:
-            peer.close()
+        for count, name in ((1, "one media peer"), (4, "four media peers in one process")):
+            pairs = calls(base, public_key, count, loop)
+            share, rates = measure(base, pairs, warm, seconds)
+            for peer, _ in pairs:
+                peer.close()
+            cpu_row = f"{share * 100:>8.1f} %  " + (
+                (f"{'meets target' if share < CPU_TARGET else 'MISSES target'} (< {CPU_TARGET * 100:g} %)") if count == 1 else "report")
+            fps_row = f"{min(rates):>6.1f} fps  " + (
+                f"{'meets target' if min(rates) > FPS_TARGET else 'MISSES target'} (> {FPS_TARGET:g} fps, of 15)" if count > 1 else "report")
+            print(f"{name + ': CPU of one core':<52} {cpu_row}")
+            print(f"{name + ': slowest stream':<52} {fps_row}")
     finally:
         loop.stop()
         process.terminate()
