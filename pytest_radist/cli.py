@@ -157,8 +157,11 @@ def _load_state(fake: RadistFake, path: Optional[str], save_every: Optional[floa
     state_file.check_writable(path)
     saver = state_file.Saver(fake, path, save_every)  # holds the file: the process before has let go of it
     if state_file.load(fake, path):
-        for name in ("token_ttl", "reconnect_grace", "room_participant_cap", "public_base_url"):
-            setattr(fake, name, settings[name])  # the flags (their defaults too) are the settings; the file is the state
+        from .model.snapshot import SETTING_CHECKS
+
+        for setting in SETTINGS:  # the flags (their defaults too) are the settings; the file is the state
+            if setting.camel in SETTING_CHECKS:
+                setattr(fake, setting.name, settings[setting.name])
         print(f"radist-fake: restored the state from {path}: {len(fake.projects)} project(s), {len(fake.calls)} call(s), "
               f"{len(fake.rooms)} room(s), {len(fake.spaces)} space(s)", file=sys.stderr, flush=True)
     return saver

@@ -303,10 +303,10 @@ STATE_FILE_IN_USE = ("the state file {path} is in use by another radist-fake (st
                      "stop it, or give this one another --state")
 
 # -- media peers (media/), the optional extra ------------------------------------------------
-MEDIA_INSTALL = "pip install 'pytest-radist[media]'"
-MEDIA_EXTRA_MISSING = "media peers need the media extra (aiortc, PyAV), and {missing} is missing: " + MEDIA_INSTALL
+EXTRA_INSTALL = "pip install 'pytest-radist[{extra}]'"
+MEDIA_EXTRA_MISSING = "media peers need the media extra (aiortc, PyAV), and {missing} is missing: " + EXTRA_INSTALL.format(extra="media")
 MEDIA_REFUSED = "the media peer's socket was refused: {reason} ({error})"
-CONTROL_MEDIA_MISSING = "Media peers need the media extra, not installed where radist-fake runs: " + MEDIA_INSTALL + "."
+CONTROL_EXTRA_MISSING = "This route needs the {extra} extra, not installed where radist-fake runs: " + EXTRA_INSTALL + "."
 CONTROL_NO_MEDIA_PEER = 'No media peer "{id}"; the media peers are: {known}.'
 
 # -- the control plane (/_radist/), in HTTP terms: fields and values ------------------------

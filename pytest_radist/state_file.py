@@ -205,10 +205,7 @@ class Saver:
         if pid == 0:
             if time.monotonic() - self._child_since < self.CHILD_LIMIT:
                 return True
-            os.kill(self._child, signal.SIGKILL)  # stuck: stop it, and let the next save try again
-            os.waitpid(self._child, 0)
-            self._child = None
-            remove_leftovers(self.path)
+            self._stop_child()  # stuck: stop it, and let the next save try again
             self.problem = M.STATE_SAVE_STUCK.format(path=self.path, seconds=f"{self.CHILD_LIMIT:g}")
             return False
         self._child = None
@@ -221,20 +218,25 @@ class Saver:
         is newer), the state saved here, and the file let go of (a process
         waiting for it then loads this save); the bytes written.
         :class:`OSError` if it could not be saved (the last save stays)."""
-        if self._child is not None:
-            try:
-                os.kill(self._child, signal.SIGKILL)
-                os.waitpid(self._child, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            self._child = None
-            remove_leftovers(self.path)
+        self._stop_child()
         try:
             return self.save()
         finally:
             if self._lock is not None:
                 self._lock.close()
                 self._lock = None
+
+    def _stop_child(self) -> None:
+        """Stop a save being written, and remove its temporary file."""
+        if self._child is None:
+            return
+        try:
+            os.kill(self._child, signal.SIGKILL)
+            os.waitpid(self._child, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        self._child = None
+        remove_leftovers(self.path)
 
     def _schedule(self) -> None:
         if self.every:

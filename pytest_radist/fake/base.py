@@ -13,6 +13,7 @@ from ..controls.presence import Presence
 from ..model.clock import Clock
 from ..model.entities import Call, Peer, Project, Room, Space, Token
 from ..model.world import World
+from ..settings import check
 from ..target import RadistTarget
 
 
@@ -58,6 +59,11 @@ class FakeBase(RadistTarget):
         self._world.forget_project(project, remove=remove)
         self.journal.forget(project.id)
         self.faults.clear(project=project.id)
+
+    def _use_public_base_url(self, url: Optional[str]) -> None:
+        """The base of space URLs from now on (checked; ``None``: the URL the client used)."""
+        url = check("public_base_url", url)
+        self._public_base_url = url.rstrip("/") if url else None
 
     def _replace_world(self, world: World, default_project: str) -> None:
         """``world`` is the state from now on, on the fake's clock, with

@@ -39,7 +39,7 @@ class People(Group):
         disruption = Disruption.checked(found.id, mode, seconds, code)
         if not found.connected:
             raise E.InvalidValue(M.DISRUPT_NOT_CONNECTED.format(peer=found.id))
-        if any(listener(disruption) for listener in list(self._sockets)):
+        if self._to_sockets(disruption):
             return found
         if mode == "freeze":
             raise E.WrongKind(M.DISRUPT_NO_SOCKET.format(peer=found.id))
@@ -50,10 +50,11 @@ class People(Group):
         """Cut the sockets of these peers of a world the fake has left (no
         close frame; the model is not told: that world is gone)."""
         for peer_id in peer_ids:
-            disruption = Disruption(peer_id, "drop")
-            for listener in list(self._sockets):
-                if listener(disruption):
-                    break
+            self._to_sockets(Disruption(peer_id, "drop"))
+
+    def _to_sockets(self, disruption: Disruption) -> bool:
+        """Hand ``disruption`` to the servers' sockets; whether one held its peer's."""
+        return any(listener(disruption) for listener in list(self._sockets))
 
     def signal_fault(self, sender: Peer, frame: Any) -> Optional[FaultRule]:
         """For the server relaying ``sender``'s ``signal`` frame: the fault

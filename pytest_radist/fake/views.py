@@ -34,8 +34,7 @@ class FakeSettings(FakeBase):
 
     @public_base_url.setter
     def public_base_url(self, url: Optional[str]) -> None:
-        url = check("public_base_url", url)
-        self._public_base_url = url.rstrip("/") if url else None
+        self._use_public_base_url(url)
 
     @property
     def reconnect_grace(self) -> float:
@@ -191,10 +190,9 @@ class State(Group):
         nothing) for a damaged snapshot or a newer format."""
         fake = self._fake
         world, header = snapshots.restore(snapshot, grace=grace, settings={"publicBaseUrl": fake._public_base_url})
-        public_base_url = header["settings"].get("publicBaseUrl")
         fake._replace_world(world, header["defaultProject"])
         fake.seed = header["seed"]
-        fake._public_base_url = public_base_url.rstrip("/") if public_base_url else None
+        fake._use_public_base_url(header["settings"].get("publicBaseUrl"))
 
     def usage(self, project: Union[Project, str, None] = None) -> dict[str, int]:
         """Usage meters of ``project`` (default: the default project)."""

@@ -136,6 +136,7 @@ class MediaPeer:
         self.messages: list[Any] = []
         #: Reconnects after a dropped socket.
         self.reconnects = 0
+        self._read = 0  # messages wait_for_message has given
         self._last_frame: Optional[av.VideoFrame] = None
         self._remotes: dict[str, _Remote] = {}
         self._channels: list[RTCDataChannel] = []
@@ -205,7 +206,7 @@ class MediaPeer:
     def wait_for_message(self, timeout: float = 10.0) -> Any:
         """The next data-channel message (or the first one not read yet)."""
         __tracebackhide__ = True
-        seen = getattr(self, "_read", 0)
+        seen = self._read
         self._wait(lambda: len(self.messages) > seen, timeout, "a data-channel message")
         self._read = seen + 1
         return self.messages[seen]
@@ -437,17 +438,13 @@ class MediaPeer:
                 await self._close_remote(remote)
             remote = self._connection(remote_id, offering=False)
             await remote.pc.setRemoteDescription(RTCSessionDescription(sdp=data["sdp"], type="offer"))
-            for candidate in remote.pending:
-                await remote.pc.addIceCandidate(candidate)
-            remote.pending.clear()
+            await self._add_pending(remote)
             await remote.pc.setLocalDescription(await remote.pc.createAnswer())
             await self._send(remote_id, {"type": "answer", "sdp": remote.pc.localDescription.sdp})
         elif data.get("type") == "answer":
             if remote is not None and remote.pc.signalingState == "have-local-offer":
                 await remote.pc.setRemoteDescription(RTCSessionDescription(sdp=data["sdp"], type="answer"))
-                for candidate in remote.pending:
-                    await remote.pc.addIceCandidate(candidate)
-                remote.pending.clear()
+                await self._add_pending(remote)
         elif data.get("candidate"):  # a trickled candidate ("" or null: the end of them)
             text = str(data["candidate"])
             candidate = candidate_from_sdp(text.split(":", 1)[1] if text.startswith("candidate:") else text)
@@ -459,6 +456,13 @@ class MediaPeer:
                 remote.pending.append(candidate)
             else:
                 await remote.pc.addIceCandidate(candidate)
+
+    @staticmethod
+    async def _add_pending(remote: _Remote) -> None:
+        """The candidates that came before the remote description, now that it is set."""
+        for candidate in remote.pending:
+            await remote.pc.addIceCandidate(candidate)
+        remote.pending.clear()
 
     async def _close_remote(self, remote: _Remote) -> None:
         for task in remote.tasks:

@@ -4,7 +4,7 @@
 The value is versioned (:data:`FORMAT`) and self-describing: each table
 (projects, calls, rooms, spaces, tokens, peers) names its columns, and its
 rows are JSON arrays in that order, in the order the state holds them (a
-100,000-call state is a file of about 170 bytes per call, which objects
+100,000-call state is a file of about 180 bytes per call, which objects
 with their keys repeated could not be). A row may stop early: the columns
 it leaves out take the table's ``defaults``. A reference to another row
 (a token's call, a peer's room, a space's active room) is that row's number
@@ -136,8 +136,6 @@ TABLES: dict[str, tuple[Column, ...]] = {
               Column("connectedSince", "time"), Column("joined", "time"), Column("left", "time", None, True),
               Column("connected", "bool", True), Column("host", "bool", False), Column("gone", "bool", False)),
 }
-#: The tables in the order they are read (each refers only to those before it, or to rooms).
-TABLE_ORDER = ("projects", "calls", "spaces", "rooms", "tokens", "peers")
 
 
 @contextmanager

@@ -12,11 +12,12 @@ loopback server's (:mod:`pytest_radist.doors.asgi`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import unquote
 
 from ...api.app import NO_BODY, ApiRequest
 from . import clock, dashboard, faults, journal, media, participants, scenarios, state
+from ... import media as media_extra
 from ... import messages as M
 from ...errors import ApiError, ControlError
 from .schema import Answer, ControlRoute
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from .target import ControlTarget
 
 PREFIX = "/_radist/"
+#: Whether each optional extra a route may need is installed (``ControlRoute.needs``).
+EXTRAS: dict[str, Callable[[], bool]] = {"media": media_extra.available}
 
 #: Every control route, in the order the docs list them.
 ROUTES: tuple[ControlRoute, ...] = (
@@ -74,7 +77,11 @@ def handle(fake: ControlTarget, request: ApiRequest) -> Answer:
     if route.source == "body" and not isinstance(body, dict):
         return 400, {"error": M.CONTROL_NOT_AN_OBJECT}
     try:
-        status, answer = route.handler(fake, route.read(body, request.query, params))
+        given = route.read(body, request.query, params)
+        if route.needs is not None and not EXTRAS[route.needs]():
+            raise ControlError(501, M.CONTROL_EXTRA_MISSING.format(extra=route.needs),
+                               install=M.EXTRA_INSTALL.format(extra=route.needs))
+        status, answer = route.handler(fake, given)
     except ControlError as exc:
         return exc.status, exc.body
     except ApiError as exc:  # a scenario ran into the state's own rules (say, the connection limit)

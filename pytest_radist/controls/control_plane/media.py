@@ -1,12 +1,12 @@
 """``/_radist/media-peers``: participants with real media, run by
-radist-fake itself (the media extra, where radist-fake runs), for suites in
-other languages: start one with a token, read what it received, close it."""
+radist-fake itself (the media extra, where radist-fake runs: without it,
+every route answers 501, as its ``needs`` says), for suites in other
+languages: start one with a token, read what it received, close it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ... import messages as M
 from ...errors import ControlError, JoinRefused, NotFound
 from .participants import refused
 from .schema import Answer, ControlRoute, Field
@@ -16,13 +16,6 @@ if TYPE_CHECKING:
     from .target import ControlTarget
 
 
-def _needs_the_extra() -> None:
-    from ...media import available
-
-    if not available():
-        raise ControlError(501, M.CONTROL_MEDIA_MISSING, install=M.MEDIA_INSTALL)
-
-
 def media_json(peer: MediaPeer) -> dict[str, Any]:
     return {"id": peer.id, "peerId": peer.peer_id, "state": peer.state, "reason": peer.reason,
             "videoFramesReceived": peer.video_frames_received, "audioFramesReceived": peer.audio_frames_received,
@@ -30,7 +23,6 @@ def media_json(peer: MediaPeer) -> dict[str, Any]:
 
 
 def start(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    _needs_the_extra()
     try:  # the token is consumed now, so the answer names the peer; its socket then connects with its reconnect token
         joined = fake.people.join(given["token"])
     except JoinRefused as refusal:
@@ -41,7 +33,6 @@ def start(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 
 
 def _found(fake: ControlTarget, media_id: str) -> MediaPeer:
-    _needs_the_extra()
     try:
         return fake.media.get(media_id)
     except NotFound as exc:
@@ -53,7 +44,6 @@ def read(fake: ControlTarget, given: dict[str, Any]) -> Answer:
 
 
 def listing(fake: ControlTarget, given: dict[str, Any]) -> Answer:
-    _needs_the_extra()
     return 200, {"mediaPeers": [media_json(peer) for peer in fake.media.peers]}
 
 
